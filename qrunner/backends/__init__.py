@@ -1,0 +1,1 @@
+"""Backends execute a rendered request and return the API-shaped response."""

@@ -1,0 +1,1 @@
+"""The embedded local engine: DuckDB over local CI events, JUnit XML and Tekton records."""

@@ -1,0 +1,195 @@
+"""Discover spec files and load them into :class:`LoadedSpec` objects.
+
+A directory is searched recursively for ``*.yaml``/``*.yml``; files and directories whose
+name starts with ``_`` (shared templates in ``queries/_templates/``) or ``.`` are not specs.
+Every problem in a file is reported, not just the first one.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qrunner.errors import Location, SpecError, UsageError
+from qrunner.yamlsource import PathKey, YamlDocument, format_pointer, load_yaml_file
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in a spec, as data."""
+
+    location: Location
+    message: str
+    pointer: str = ""
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        where = f" [{self.pointer}]" if self.pointer else ""
+        return f"{self.location}: {self.message}{where}"
+
+    @classmethod
+    def from_error(cls, error: SpecError) -> Diagnostic:
+        return cls(error.location, error.message, error.pointer)
+
+
+@dataclass(slots=True)
+class LoadedSpec:
+    """A spec file that parsed and matched the v1 model (not yet rendered)."""
+
+    path: Path
+    display: str
+    doc: YamlDocument
+    spec: Any  # qrunner.spec.QuerySpec (imported lazily: pydantic is slow to import)
+
+    def locate(self, pointer: PathKey) -> Location:
+        return self.doc.locate(pointer)
+
+    @property
+    def line(self) -> int:
+        return self.doc.positions.get(("name",), (1, 1))[0]
+
+
+@dataclass(slots=True)
+class LoadResult:
+    specs: list[LoadedSpec] = field(default_factory=list)
+    # display path → that file's diagnostics; a file with diagnostics has no LoadedSpec
+    failed: dict[str, list[Diagnostic]] = field(default_factory=dict)
+
+
+def display_path(path: Path) -> str:
+    """Paths as the user would type them: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+def discover_specs(paths: Sequence[Path]) -> list[Path]:
+    """Spec files under ``paths`` in a stable order; a missing path is a usage error."""
+    found: list[Path] = []
+    for root in paths:
+        if root.is_file():
+            found.append(root)
+        elif root.is_dir():
+            found.extend(_walk(root))
+        else:
+            raise UsageError(f"no such file or directory: {root}")
+    seen: set[Path] = set()
+    unique = []
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
+        for name in sorted(filenames):
+            if name.endswith(SPEC_SUFFIXES) and not name.startswith(("_", ".")):
+                yield Path(dirpath) / name
+
+
+def load_specs(paths: Sequence[Path]) -> LoadResult:
+    """Load every spec under ``paths``; bad files become diagnostics, never exceptions."""
+    result = LoadResult()
+    for path in discover_specs(paths):
+        display = display_path(path)
+        try:
+            doc = load_yaml_file(path, display)
+        except SpecError as e:
+            result.failed[display] = [Diagnostic.from_error(e)]
+            continue
+        spec, diagnostics = validate_model(doc)
+        if diagnostics:
+            result.failed[display] = diagnostics
+        else:
+            result.specs.append(LoadedSpec(path=path, display=display, doc=doc, spec=spec))
+    _check_unique_names(result)
+    return result
+
+
+def _check_unique_names(result: LoadResult) -> None:
+    first: dict[str, LoadedSpec] = {}
+    duplicates: list[LoadedSpec] = []
+    for loaded in result.specs:
+        name = loaded.spec.name
+        if name in first:
+            other = first[name]
+            result.failed.setdefault(loaded.display, []).append(
+                Diagnostic(
+                    loaded.locate(("name",)),
+                    f"duplicate spec name '{name}' (also defined in {other.locate(('name',))})",
+                    "name",
+                )
+            )
+            duplicates.append(loaded)
+        else:
+            first[name] = loaded
+    result.specs = [s for s in result.specs if s not in duplicates]
+
+
+def validate_model(doc: YamlDocument) -> tuple[Any, list[Diagnostic]]:
+    """Check the document against the v1 models; map pydantic errors to file positions."""
+    from pydantic import ValidationError
+
+    from qrunner.spec import QuerySpec
+
+    if not isinstance(doc.data, dict):
+        return None, [Diagnostic(doc.locate(()), "a spec must be a YAML mapping")]
+    if "version" not in doc.data:
+        return None, [
+            Diagnostic(doc.locate(()), "missing required field 'version' (use: version: 1)")
+        ]
+    try:
+        return QuerySpec.model_validate(doc.data), []
+    except ValidationError as e:
+        return None, [_diagnostic_from_pydantic(doc, err) for err in e.errors()]
+
+
+def _model_fields_at(loc: tuple[Any, ...]) -> list[str]:
+    from qrunner.spec import CheckSpec, QuerySpec
+
+    if loc[:1] == ("checks",) and len(loc) == 3:
+        return list(CheckSpec.model_fields)
+    if len(loc) == 1:
+        return list(QuerySpec.model_fields)
+    return []
+
+
+def _diagnostic_from_pydantic(doc: YamlDocument, err: Any) -> Diagnostic:
+    loc = tuple(err["loc"])
+    pointer = format_pointer(loc)
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        message = f"unknown field '{key}'"
+        close = difflib.get_close_matches(key, _model_fields_at(loc), n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+        return Diagnostic(doc.locate(loc), message, pointer)
+    if kind == "missing":
+        return Diagnostic(doc.locate(loc[:-1]), f"missing required field '{loc[-1]}'", pointer)
+    if kind == "literal_error":
+        got = err.get("input")
+        expected = err.get("ctx", {}).get("expected", "")
+        message = f"{got!r} is not one of {expected}"
+        options = [o.strip(" '") for o in str(expected).replace(" or ", ",").split(",")]
+        close = difflib.get_close_matches(str(got), options, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean '{close[0]}'?"
+        return Diagnostic(doc.locate(loc), message, pointer)
+    message = str(err["msg"])
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if kind in ("string_type", "int_type", "float_type", "dict_type", "list_type", "int_parsing"):
+        message = f"{message}, got {type(err.get('input')).__name__} {err.get('input')!r}"
+    return Diagnostic(doc.locate(loc), message, pointer)

@@ -1,0 +1,76 @@
+"""Spec format v1: the pydantic models a query spec file is read into.
+
+The models describe the file *before* rendering: ``request`` is any mapping (its
+strings may hold Jinja) and is checked against the API's JSON Schema after
+rendering, by :mod:`qrunner.validate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+SUPPORTED_VERSIONS = (1,)
+SOURCE_NAMES = ("datadog.ci_tests", "datadog.ci_pipelines", "datadog.spans", "tekton.summary")
+
+NoDataPolicy = Literal["pass", "warn", "fail", "error"]
+Scope = Literal["total", "each", "max", "min", "sum", "avg", "count"]
+Reducer = Literal["last", "first", "max", "min", "avg", "sum"]
+Mode = Literal["enforce", "shadow"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class CheckSpec(_Strict):
+    """A threshold on the query's output.
+
+    ``fail``/``warn`` are conditions that *trigger* that level: ``fail: "> 5"`` fails when
+    the observed value is above 5. Forms: ``> 5``, ``<= 300ms``, ``== 0``, ``!= 0``,
+    ``< 95%``, ranges ``10..20`` (triggers inside, inclusive) and ``not 10..20``
+    (triggers outside). A bare number means ``>= number``.
+    """
+
+    name: str = Field(min_length=1)
+    metric: str = Field(
+        min_length=1, description="c0, a Tekton field, a named metric, or an expression"
+    )
+    fail: str | float | None = None
+    warn: str | float | None = None
+    unit: str | None = Field(
+        default=None, description="unit the observed value is shown in (e.g. ms, s, %)"
+    )
+    scope: Scope = Field(
+        default="each",
+        description="total: the ungrouped value; each: every bucket; or a reducer over buckets",
+    )
+    reduce: Reducer = Field(default="last", description="how a timeseries becomes one value")
+    no_data: NoDataPolicy = "fail"
+    mode: Mode = "enforce"
+    description: str | None = None
+
+
+class QuerySpec(_Strict):
+    version: int
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=200)
+    description: str | None = None
+    owner: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    source: Literal["datadog.ci_tests", "datadog.ci_pipelines", "datadog.spans", "tekton.summary"]
+    vars: dict[str, Any] = Field(default_factory=dict)
+    metrics: dict[str, str] = Field(
+        default_factory=dict,
+        description="names for computes or derived expressions: {flaky_rate: c1 / c0}",
+    )
+    request: dict[str, Any]
+    checks: list[CheckSpec] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _known_version(cls, value: int) -> int:
+        if value not in SUPPORTED_VERSIONS:
+            supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
+            raise ValueError(f"unsupported spec version {value}; supported: {supported}")
+        return value
