@@ -1,0 +1,455 @@
+"""Judging a query's output: checks → :class:`~qrunner.outcomes.CheckOutcome`.
+
+A check names a **metric** and the conditions that make it ``warn`` and ``fail`` (fail wins
+when both trigger; syntax and units in :mod:`qrunner.thresholds` and :mod:`qrunner.units`).
+
+The metric is an expression (:mod:`qrunner.expr`) over names:
+
+* a Datadog compute key ``c0``, ``c1``... (one per ``request.compute`` entry, in order);
+* a Tekton summary field listed in ``request.summary`` (``failed``, ``avg_duration``...);
+* a name from the spec's ``metrics:`` mapping, itself an expression over the above (named
+  metrics may use each other; cycles are errors).
+
+What a metric measures is inferred: Datadog ``count``/``cardinality`` computes are counts; any
+other aggregation of ``@duration``, ``@ci.queue_time`` or a metric whose last part ends in
+``duration`` is a duration in nanoseconds; other measures are plain numbers. Tekton status
+fields are counts, ``*_duration`` fields are durations (interval text), ``last_runtime`` is a
+timestamp.
+
+Scope — which value is judged:
+
+* ``each`` (default): every group is judged; warning/failing groups are the offenders, worst
+  first; the check's status and observed value are the worst group's.
+* ``total``: the ungrouped value. On a grouped Datadog request it is the total bucket that
+  ``group_by[].total`` adds (``$facet_total`` or the label given), which every group_by must
+  then ask for; otherwise (and on a grouped Tekton summary, which has no total row) it is a
+  validation error. Total buckets are never judged as groups by the other scopes.
+* ``max``, ``min``, ``sum``, ``avg``: the groups' values reduced to one; ``count``: how many
+  groups have a value (a count: unitless; zero groups is a count of 0, not "no data").
+
+A timeseries value becomes one number by ``reduce`` (``last`` default, ``first``, ``max``,
+``min``, ``avg``, ``sum``); null points are ignored.
+
+No data — no buckets, or no bucket with a value — is resolved by ``no_data``: ``pass``
+(reported as ``no_data``), ``warn``, ``fail`` (default: fail closed) or ``error``.
+
+A partial result (the query timed out) or one with warnings never passes silently: a check
+that would pass (or resolve to ``no_data``) is reported as ``warn`` with the reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from qrunner.expr import (
+    ExpressionError,
+    Node,
+    evaluate_expression,
+    free_names,
+    infer_kind,
+    parse_expression,
+    substitute,
+)
+from qrunner.outcomes import CheckOutcome, Offender, Status
+from qrunner.results import Bucket, QueryResult, TimePoint, Value
+from qrunner.sources import Source, aggregate_attributes
+from qrunner.thresholds import Condition, ResolvedCondition, ThresholdError, parse_condition
+from qrunner.units import (
+    NANOSECONDS_PER_SECOND,
+    Kind,
+    display_unit,
+    format_quantity,
+    from_base,
+    parse_pg_interval,
+    tidy,
+    unit_problem,
+)
+
+if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
+    from qrunner.spec import CheckSpec, QuerySpec
+
+TEKTON_FIELDS: dict[str, Kind] = {
+    **dict.fromkeys(("total", "succeeded", "failed", "cancelled", "running", "others"), Kind.COUNT),
+    "last_runtime": Kind.TIMESTAMP,
+    **dict.fromkeys(
+        ("avg_duration", "min_duration", "max_duration", "total_duration"), Kind.DURATION
+    ),
+}
+DEFAULT_TOTAL_LABEL = "$facet_total"
+_COMPUTE_KEY = re.compile(r"^c\d+$")
+_DURATION_METRICS = ("@duration", "@ci.queue_time")
+
+
+class _Problem(Exception):
+    def __init__(self, message: str, pointer: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What the request computes, read once per spec."""
+
+    source: Source
+    kinds: dict[str, Kind]  # computed name → kind
+    named: dict[str, str]  # spec.metrics
+    grouped: bool
+    total_labels: list[Any] | None  # one per group_by when every group_by asks for a total
+
+    @property
+    def tekton(self) -> bool:
+        return self.source.backend == "tekton"
+
+
+def _is_duration_metric(metric: str) -> bool:
+    last = metric.lstrip("@").rsplit(".", 1)[-1].lower()
+    return metric in _DURATION_METRICS or last.endswith("duration")
+
+
+def _read_context(spec: QuerySpec, source: Source, request: Mapping[str, Any]) -> _Context:
+    if source.backend == "tekton":
+        summary = request.get("summary") or ""
+        items = summary.split(",") if isinstance(summary, str) else list(summary)
+        kinds = {
+            str(i).strip(): TEKTON_FIELDS[str(i).strip()]
+            for i in items
+            if str(i).strip() in TEKTON_FIELDS
+        }
+        return _Context(source, kinds, dict(spec.metrics), bool(request.get("group_by")), None)
+    attributes = aggregate_attributes(source, dict(request))
+    computes = attributes.get("compute")
+    if not isinstance(computes, list):
+        computes = [{"aggregation": "count"}]  # the API's default compute
+    kinds = {}
+    for index, entry in enumerate(computes):
+        compute = entry if isinstance(entry, dict) else {}
+        aggregation = str(compute.get("aggregation", "count")).lower()
+        metric = compute.get("metric")
+        if aggregation in ("count", "cardinality"):
+            kinds[f"c{index}"] = Kind.COUNT
+        elif isinstance(metric, str) and _is_duration_metric(metric):
+            kinds[f"c{index}"] = Kind.DURATION
+        else:
+            kinds[f"c{index}"] = Kind.NUMBER
+    group_by = attributes.get("group_by")
+    group_by = group_by if isinstance(group_by, list) else []
+    labels: list[Any] | None = []
+    for entry in group_by:
+        total = entry.get("total") if isinstance(entry, dict) else None
+        if total is None or total is False:
+            labels = None
+            break
+        assert labels is not None
+        labels.append(DEFAULT_TOTAL_LABEL if total is True else total)
+    return _Context(source, kinds, dict(spec.metrics), bool(group_by), labels if group_by else None)
+
+
+def _suggest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown_name(name: str, context: _Context) -> str:
+    computed = sorted(context.kinds)
+    if context.tekton and name in TEKTON_FIELDS:
+        return (
+            f"{name!r} is not computed: add it to request.summary "
+            f"(now {','.join(computed) or 'empty'})"
+        )
+    if not context.tekton and _COMPUTE_KEY.match(name):
+        return (
+            f"{name!r} is not computed: the request has {len(computed)} compute(s) "
+            f"({', '.join(computed)})"
+        )
+    candidates = [*computed, *context.named]
+    if context.tekton:
+        candidates += list(TEKTON_FIELDS)
+    return f"unknown metric {name!r}" + _suggest(name, candidates)
+
+
+def _resolve(text: str, context: _Context, pointer: str, stack: tuple[str, ...] = ()) -> Node:
+    """``text`` parsed, with named metrics substituted: an expression over computed names."""
+    try:
+        node = parse_expression(text)
+    except ExpressionError as e:
+        raise _Problem(f"cannot parse {text!r}: {e}", pointer) from None
+    definitions: dict[str, Node] = {}
+    for name in free_names(node):
+        if name in context.kinds:
+            continue
+        if name in context.named:
+            if name in stack:
+                cycle = " → ".join((*stack, name))
+                raise _Problem(f"metric {name!r} is defined in terms of itself ({cycle})", pointer)
+            definitions[name] = _resolve(
+                context.named[name], context, f"metrics.{name}", (*stack, name)
+            )
+            continue
+        raise _Problem(_unknown_name(name, context), pointer)
+    return substitute(node, definitions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    node: Node
+    kind: Kind  # of the metric
+    unit: str | None  # the unit observed values are reported in
+    fail: tuple[Condition, ResolvedCondition] | None
+    warn: tuple[Condition, ResolvedCondition] | None
+
+    @property
+    def higher_is_worse(self) -> bool | None:
+        for level in (self.fail, self.warn):
+            if level is not None and level[0].higher_is_worse is not None:
+                return level[0].higher_is_worse
+        return None
+
+
+def _prepare(check: CheckSpec, index: int, context: _Context) -> _Prepared:
+    """Everything about a check that can be known before running; raises _Problem."""
+    at = f"checks[{index}]"
+    node = _resolve(check.metric, context, f"{at}.metric")
+    kind = infer_kind(node, context.kinds)
+    judged_kind = Kind.COUNT if check.scope == "count" else kind
+    if check.unit is not None:
+        problem = unit_problem(judged_kind, check.unit)
+        if problem:
+            raise _Problem(problem, f"{at}.unit")
+    if check.fail is None and check.warn is None:
+        raise _Problem("a check needs a fail: or a warn: threshold (or both)", at)
+    if check.scope == "total" and context.grouped and context.total_labels is None:
+        if context.tekton:
+            advice = "a grouped Tekton summary has no total row"
+        else:
+            advice = "ask every group_by for a total bucket (group_by[].total: true)"
+        raise _Problem(
+            f"scope total on a grouped request: {advice}, or judge the groups with "
+            "scope each, max, min, sum, avg or count",
+            f"{at}.scope",
+        )
+    levels: dict[str, tuple[Condition, ResolvedCondition] | None] = {}
+    for level in ("fail", "warn"):
+        raw = getattr(check, level)
+        if raw is None:
+            levels[level] = None
+            continue
+        try:
+            condition = parse_condition(raw)
+            levels[level] = (condition, condition.resolve(judged_kind, check.unit))
+        except ThresholdError as e:
+            raise _Problem(str(e), f"{at}.{level}") from None
+    return _Prepared(
+        node, judged_kind, display_unit(judged_kind, check.unit), levels["fail"], levels["warn"]
+    )
+
+
+def validate_checks(
+    spec: QuerySpec, source: Source, request: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """Every problem with ``spec``'s metrics and checks that can be seen before running,
+    as ``(pointer, message)``: ``("checks[0].metric", "unknown metric 'faild'; did you mean
+    'failed'?")``."""
+    context = _read_context(spec, source, request)
+    problems: list[tuple[str, str]] = []
+    for name, text in spec.metrics.items():
+        if name in context.kinds:
+            problems.append((f"metrics.{name}", f"{name!r} is already a computed value"))
+            continue
+        try:
+            _resolve(text, context, f"metrics.{name}", (name,))
+        except _Problem as e:
+            if (e.pointer, e.message) not in problems:
+                problems.append((e.pointer, e.message))
+    for index, check in enumerate(spec.checks):
+        try:
+            _prepare(check, index, context)
+        except _Problem as e:
+            if not e.pointer.startswith("metrics.") and (e.pointer, e.message) not in problems:
+                problems.append((e.pointer, e.message))
+    return problems
+
+
+_REDUCERS: dict[str, Callable[[list[float]], float]] = {
+    "last": lambda v: v[-1],
+    "first": lambda v: v[0],
+    "max": max,
+    "min": min,
+    "sum": sum,
+    "avg": lambda v: sum(v) / len(v),
+}
+
+
+def _base_value(name: str, raw: Value, kind: Kind, tekton: bool, reduce: str) -> float | None:
+    number: float | None
+    if raw is None:
+        return None
+    if isinstance(raw, list):
+        points = [p.value for p in raw if isinstance(p, TimePoint) and p.value is not None]
+        number = _REDUCERS[reduce]([float(v) for v in points]) if points else None
+    elif isinstance(raw, str):
+        try:
+            number = parse_pg_interval(raw) if tekton and kind is Kind.DURATION else float(raw)
+        except ValueError:
+            raise _Problem(f"{name} is {raw!r}, not a number", "") from None
+    else:
+        number = float(raw)
+    if number is not None and kind is Kind.DURATION and not tekton:
+        number /= NANOSECONDS_PER_SECOND
+    return number
+
+
+def _bucket_value(
+    bucket: Bucket, prepared: _Prepared, context: _Context, reduce: str
+) -> float | None:
+    names = free_names(prepared.node)
+    values = {
+        n: _base_value(n, bucket.values.get(n), context.kinds[n], context.tekton, reduce)
+        for n in names
+    }
+    return evaluate_expression(prepared.node, values)
+
+
+def _is_total(bucket: Bucket, labels: list[Any] | None) -> bool:
+    if not labels:
+        return False
+    return any(v in labels for v in bucket.by.values())
+
+
+def _judge(value: float, prepared: _Prepared) -> Status:
+    if prepared.fail is not None and prepared.fail[1].triggers(value):
+        return Status.FAIL
+    if prepared.warn is not None and prepared.warn[1].triggers(value):
+        return Status.WARN
+    return Status.PASS
+
+
+def _threshold_text(check: CheckSpec) -> str:
+    parts = []
+    for level in ("fail", "warn"):
+        raw = getattr(check, level)
+        if raw is None:
+            continue
+        try:
+            parts.append(f"{level} {parse_condition(raw)}")
+        except ThresholdError:
+            parts.append(f"{level} {raw}")
+    return ", ".join(parts)
+
+
+def _describe_by(by: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in by.items()) or "(all)"
+
+
+def _evaluate(
+    check: CheckSpec, prepared: _Prepared, context: _Context, result: QueryResult
+) -> tuple[Status, float | None, list[Offender], str]:
+    """(status, observed in base units, offenders in display units, message)."""
+    unit = prepared.unit
+
+    def show(value: float) -> str:
+        return format_quantity(from_base(value, unit), unit)
+
+    if check.scope == "total":
+        if context.grouped:
+            buckets = [
+                b
+                for b in result.buckets
+                if b.by and all(v in (context.total_labels or []) for v in b.by.values())
+            ]
+        else:
+            buckets = result.buckets[:1]
+    else:
+        buckets = [b for b in result.buckets if not _is_total(b, context.total_labels)]
+    values = [(b.by, _bucket_value(b, prepared, context, check.reduce)) for b in buckets]
+    present = [(by, v) for by, v in values if v is not None]
+
+    if check.scope == "count":
+        count = float(len(present))
+        status = _judge(count, prepared)
+        return status, count, [], f"{len(present)} group(s) with a value: {status}"
+    if not present:
+        reason = "the query returned no buckets" if not buckets else "every value is null"
+        policy = check.no_data
+        status = Status.NO_DATA if policy == "pass" else Status(policy)
+        return status, None, [], f"no data: {reason} (no_data: {policy})"
+
+    if check.scope == "each" and context.grouped:
+        judged = [(by, v, _judge(v, prepared)) for by, v in present]
+        higher = prepared.higher_is_worse
+
+        def severity(item: tuple[dict[str, Any], float, Status]) -> tuple[int, float]:
+            direction = 0.0 if higher is None else (item[1] if higher else -item[1])
+            return (item[2].rank, direction)
+
+        ranked = sorted(judged, key=severity, reverse=True)
+        worst_by, worst_value, status = ranked[0]
+        offenders = [
+            Offender(dict(by), tidy(from_base(v, unit)))
+            for by, v, s in ranked
+            if s is not Status.PASS
+        ]
+        if offenders:
+            message = (
+                f"{len(offenders)} of {len(judged)} groups breach; worst "
+                f"{_describe_by(worst_by)}: {show(worst_value)}"
+            )
+        else:
+            message = f"all {len(judged)} groups within thresholds; worst {show(worst_value)}"
+        return status, worst_value, offenders, message
+
+    numbers = [v for _, v in present]
+    single = check.scope in ("each", "total")
+    value = numbers[0] if single else _REDUCERS[check.scope](numbers)
+    status = _judge(value, prepared)
+    level = prepared.fail if status is Status.FAIL else prepared.warn
+    if status is Status.PASS or level is None:
+        return status, value, [], f"{check.metric} = {show(value)}: within thresholds"
+    return status, value, [], f"{check.metric} = {show(value)}: {status} {level[0]}"
+
+
+def evaluate_checks(
+    spec: QuerySpec,
+    source: Source,
+    request: dict[str, Any],
+    result: QueryResult,
+    *,
+    lines: Mapping[int, int] | None = None,
+) -> list[CheckOutcome]:
+    """Judge every check of ``spec`` against ``result``; problems become ``error`` outcomes."""
+    context = _read_context(spec, source, request)
+    outcomes = []
+    for index, check in enumerate(spec.checks):
+        observed: float | None = None
+        offenders: list[Offender] = []
+        unit = check.unit
+        try:
+            prepared = _prepare(check, index, context)
+            unit = prepared.unit
+            status, base, offenders, message = _evaluate(check, prepared, context, result)
+            observed = None if base is None else tidy(from_base(base, unit))
+        except _Problem as e:
+            status, message = Status.ERROR, e.message
+        if status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
+            reasons = ["the query timed out: partial result"] if result.partial else []
+            reasons += [f"warning: {w}" for w in result.warnings]
+            status, message = Status.WARN, f"{message}; not trusted as a pass: {'; '.join(reasons)}"
+        outcomes.append(
+            CheckOutcome(
+                name=check.name,
+                status=status,
+                observed=observed,
+                threshold=_threshold_text(check),
+                unit=unit,
+                offenders=offenders,
+                message=message,
+                mode=check.mode,
+                line=(lines or {}).get(index, 0),
+                metric=check.metric,
+            )
+        )
+    return outcomes

@@ -1,0 +1,103 @@
+"""The Markdown report, for ``$GITHUB_STEP_SUMMARY``: a status line, a table of every check,
+and each per-group check's offenders folded under ``<details>``."""
+
+from __future__ import annotations
+
+from qrunner.outcomes import RunResult, Status, count_outcomes, describe_counts
+from qrunner.units import format_quantity
+
+EMOJI = {
+    Status.PASS: "✅",
+    Status.NO_DATA: "⚪",
+    Status.WARN: "⚠️",
+    Status.FAIL: "❌",
+    Status.ERROR: "💥",
+}
+
+
+def escape_cell(text: str) -> str:
+    """Text safe inside a table cell: no pipes, tags or line breaks."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace("|", "\\|")
+        .replace("\r\n", "<br>")
+        .replace("\n", "<br>")
+    )
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _by(by: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in by.items()) or "(all)"
+
+
+def _status_cell(status: Status, shadow: bool = False) -> str:
+    return f"{EMOJI[status]} {status}" + (" (shadow)" if shadow else "")
+
+
+class MarkdownReporter:
+    def __init__(self, *, color: bool = False) -> None:
+        del color
+
+    def render(self, run: RunResult) -> str:
+        counts = count_outcomes(run)
+        summary = (
+            f"{counts.spec_total} spec(s): {describe_counts(counts.specs)} · "
+            f"{counts.check_total} check(s): {describe_counts(counts.checks)}"
+        )
+        if counts.shadow:
+            summary += f" · {counts.shadow} shadow"
+        out = [f"### {EMOJI[run.status]} qrunner: {run.status}", ""]
+        out.append(
+            f"{summary} · target `{run.target}`" + (" · **interrupted**" if run.interrupted else "")
+        )
+        out += [
+            "",
+            "| spec | check | observed | threshold | status |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        details: list[str] = []
+        notes: list[str] = []
+        for spec in run.specs:
+            name = escape_cell(spec.name)
+            if spec.error is not None:
+                error = f"{_status_cell(Status.ERROR)}: {escape_cell(spec.error)}"
+                out.append(_row(name, "—", "—", "—", error))
+            if spec.partial:
+                notes.append(f"- ⚠️ {name}: partial result (the query timed out)")
+            notes += [f"- ⚠️ {name}: {escape_cell(w)}" for w in spec.warnings]
+            for check in spec.checks:
+                observed = format_quantity(check.observed, check.unit)
+                out.append(
+                    _row(
+                        name,
+                        escape_cell(check.name),
+                        escape_cell(observed),
+                        escape_cell(check.threshold),
+                        _status_cell(check.status, not check.enforced),
+                    )
+                )
+                if check.offenders:
+                    details += [
+                        "",
+                        f"<details><summary>{name} / {escape_cell(check.name)}: "
+                        f"{len(check.offenders)} offender(s)</summary>",
+                        "",
+                        "| group | observed |",
+                        "| --- | --- |",
+                    ]
+                    details += [
+                        _row(
+                            escape_cell(_by(o.by)),
+                            escape_cell(format_quantity(o.observed, check.unit)),
+                        )
+                        for o in check.offenders
+                    ]
+                    details += ["", "</details>"]
+        if notes:
+            out += ["", *notes]
+        out += details
+        return "\n".join(out) + "\n"
