@@ -221,7 +221,10 @@ class Renderer:
         try:
             template, native = _compile(env, source)
             if native:
-                return _to_data(template(**context))
+                value = template(**context)
+                if isinstance(value, jinja2.Undefined):
+                    str(value)  # StrictUndefined raises UndefinedError with its name
+                return _to_data(value)
             return template.render(**context)
         except jinja2.TemplateSyntaxError as e:
             loc = where

@@ -1,0 +1,480 @@
+"""The run: select specs, execute their queries concurrently, judge the checks, report.
+
+``execute_run`` is the one core function behind ``qrunner run``. One erroring spec never
+stops the others; SIGINT/SIGTERM stop new work and the reports are still written,
+marked interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import hashlib
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from qrunner import __version__
+from qrunner.backends.base import Backend, PreparedQuery, TargetOptions
+from qrunner.errors import (
+    BackendError,
+    ExitCode,
+    QrunnerError,
+    SpecError,
+    UsageError,
+)
+from qrunner.loader import load_specs
+from qrunner.render import RenderedSpec, Renderer, parse_at, parse_var_options
+from qrunner.sources import SOURCES, Source
+
+REMOTE_FAMILIES = ("datadog", "tekton")
+
+
+@dataclass(slots=True)
+class ReportRequest:
+    fmt: str
+    path: Path | None  # None: stdout
+
+
+@dataclass(slots=True)
+class RunOptions:
+    paths: list[Path]
+    selectors: list[str] = field(default_factory=list)
+    variables: list[str] = field(default_factory=list)
+    at: str | None = None
+    target: str | None = None
+    data_dir: Path | None = None
+    reports: list[ReportRequest] = field(default_factory=list)
+    fail_on: str = "fail"
+    concurrency: int = 8
+    timeout: float | None = None
+    publish: str | None = None
+    application_id: str | None = None
+    environ: dict[str, str] = field(default_factory=dict)
+    interactive: bool = False
+
+
+def parse_report_option(value: str) -> ReportRequest:
+    from qrunner.reports import REPORTERS
+
+    fmt, _, path = value.partition(":")
+    if fmt not in REPORTERS:
+        raise UsageError(f"--report: unknown format {fmt!r}; choose from {', '.join(REPORTERS)}")
+    return ReportRequest(fmt, Path(path) if path else None)
+
+
+def build_renderer(
+    *, at: str | None, variables: Sequence[str], environ: Mapping[str, str]
+) -> Renderer:
+    return Renderer(at=parse_at(at), environ=environ, overrides=parse_var_options(list(variables)))
+
+
+def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
+    """Load, render and validate one spec file; its first problem is raised."""
+    from qrunner.validate import validate_loaded
+
+    if not path.is_file():
+        raise UsageError(f"no such spec file: {path}")
+    loaded = load_specs([path])
+    for diagnostics in loaded.failed.values():
+        first = diagnostics[0]
+        raise SpecError(first.message, first.location, first.pointer)
+    rendered, diagnostics = validate_loaded(loaded.specs[0], renderer)
+    if diagnostics:
+        first = diagnostics[0]
+        raise SpecError(first.message, first.location, first.pointer)
+    assert rendered is not None
+    return rendered
+
+
+def target_options(
+    *,
+    target: str | None,
+    data_dir: Path | None,
+    at: datetime,
+    environ: Mapping[str, str],
+    concurrency: int = 8,
+    deadline: float | None = None,
+) -> TargetOptions:
+    chosen = target or environ.get("QRUNNER_TARGET") or "local"
+    if chosen not in ("local", *REMOTE_FAMILIES, "remote"):
+        raise UsageError(f"QRUNNER_TARGET: unknown target {chosen!r}")
+    data = data_dir or (Path(environ["QRUNNER_DATA"]) if environ.get("QRUNNER_DATA") else None)
+    if data is not None and not data.is_dir():
+        raise UsageError(f"--data: no such directory: {data}")
+    cache = environ.get("QRUNNER_CACHE_DIR")
+    return TargetOptions(
+        target=chosen,
+        at=at,
+        data_dir=data,
+        cache_dir=Path(cache) if cache else None,
+        concurrency=concurrency,
+        deadline=deadline,
+        env=dict(environ),
+        tekton_ca=environ.get("TEKTON_RESULTS_CA"),
+        tekton_insecure=environ.get("TEKTON_RESULTS_INSECURE", "").lower() in ("1", "true", "yes"),
+    )
+
+
+class Backends:
+    """The backends a run needs, created on first use and closed together."""
+
+    def __init__(self, options: TargetOptions) -> None:
+        self.options = options
+        self.made: dict[str, Backend] = {}
+
+    def family_for(self, source: Source) -> str:
+        target = self.options.target
+        if target == "local":
+            return "local"
+        if target in ("remote", source.backend):
+            return source.backend
+        raise UsageError(f"source {source.name} cannot run on target {target}")
+
+    def get(self, source: Source) -> Backend:
+        from qrunner.backends.registry import BACKENDS
+
+        family = self.family_for(source)
+        if family not in self.made:
+            self.made[family] = BACKENDS[family](self.options)
+        return self.made[family]
+
+    def notices(self) -> list[str]:
+        out: list[str] = []
+        for backend in self.made.values():
+            out.extend(str(n) for n in getattr(backend, "notices", []))
+            out.extend(str(w) for w in getattr(backend, "warnings", []))
+        return out
+
+    async def aclose(self) -> None:
+        for backend in self.made.values():
+            await backend.aclose()
+
+
+def query_one(
+    path: Path, renderer: Renderer, options: TargetOptions
+) -> tuple[dict[str, Any], list[str]]:
+    rendered = render_one(path, renderer)
+    source = SOURCES[rendered.spec.source]
+
+    async def go() -> tuple[dict[str, Any], list[str]]:
+        backends = Backends(options)
+        try:
+            backend = backends.get(source)
+            query = PreparedQuery(rendered.spec.name, source, rendered.request)
+            return await backend.execute(query), backends.notices()
+        finally:
+            await backends.aclose()
+
+    return asyncio.run(go())
+
+
+def request_hash(source: Source, request: Mapping[str, Any]) -> str:
+    canonical = json.dumps([source.name, request], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def matches_selectors(rendered: RenderedSpec, selectors: Sequence[str]) -> bool:
+    if not selectors:
+        return True
+    spec = rendered.spec
+    for selector in selectors:
+        if selector.startswith("tag:"):
+            if any(fnmatch.fnmatchcase(t, selector[4:]) for t in spec.tags):
+                return True
+        elif selector.startswith("source:"):
+            if fnmatch.fnmatchcase(spec.source, selector[7:]):
+                return True
+        elif fnmatch.fnmatchcase(spec.name, selector):
+            return True
+    return False
+
+
+_GIT_COMMITS: dict[str, str | None] = {}
+
+
+def git_commit_of(path: Path) -> str | None:
+    """The commit checked out in the repository holding ``path`` (one git call per folder)."""
+    folder = str(path.resolve().parent)
+    if folder not in _GIT_COMMITS:
+        try:
+            out = subprocess.run(
+                ["git", "-C", folder, "log", "-1", "--format=%H", "--", str(path.resolve())],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
+            )
+            _GIT_COMMITS[folder] = out.stdout.strip() or None if out.returncode == 0 else None
+        except (OSError, subprocess.SubprocessError):
+            _GIT_COMMITS[folder] = None
+    return _GIT_COMMITS[folder]
+
+
+class _Run:
+    def __init__(self, options: RunOptions, targets: TargetOptions) -> None:
+        self.options = options
+        self.backends = Backends(targets)
+        self.semaphore = asyncio.Semaphore(options.concurrency)
+        self.shared: dict[str, asyncio.Task[dict[str, Any]]] = {}
+        self.stopping = False
+
+    async def _fetch(self, source: Source, query: PreparedQuery, key: str) -> dict[str, Any]:
+        # Identical rendered requests in one run are sent once and shared by their checks.
+        task = self.shared.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._send(source, query))
+            self.shared[key] = task
+        return await asyncio.shield(task)
+
+    async def _send(self, source: Source, query: PreparedQuery) -> dict[str, Any]:
+        async with self.semaphore:
+            if self.stopping:
+                raise asyncio.CancelledError
+            return await self.backends.get(source).execute(query)
+
+    async def judge(self, rendered: RenderedSpec) -> Any:
+        from qrunner.checks import evaluate_checks
+        from qrunner.outcomes import SpecOutcome, Status, spec_status
+        from qrunner.results import normalize_response
+
+        spec = rendered.spec
+        source = SOURCES[spec.source]
+        loaded = rendered.loaded
+        digest = request_hash(source, rendered.request)
+        started = time.monotonic()
+        outcome = SpecOutcome(
+            name=spec.name,
+            source=spec.source,
+            file=loaded.display,
+            line=loaded.line,
+            status=Status.ERROR,
+            error=None,
+            checks=[],
+            request_hash=digest,
+            git_commit=git_commit_of(loaded.path),
+            duration_s=0.0,
+            tags=list(spec.tags),
+        )
+        try:
+            query = PreparedQuery(spec.name, source, rendered.request)
+            response = await self._fetch(source, query, digest)
+            result = normalize_response(
+                source, response, grouped=_is_grouped(source, rendered.request)
+            )
+            lines = {i: loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
+            outcome.checks = evaluate_checks(spec, source, rendered.request, result, lines=lines)
+            outcome.partial = result.partial
+            outcome.warnings = list(result.warnings)
+        except asyncio.CancelledError:
+            outcome.error = "interrupted before the query finished"
+            outcome.error_code = ExitCode.BACKEND_ERROR
+        except QrunnerError as e:
+            outcome.error = str(e)
+            outcome.error_code = e.exit_code
+        outcome.status = spec_status(outcome.checks, outcome.error)
+        outcome.duration_s = round(time.monotonic() - started, 3)
+        return outcome
+
+
+def _is_grouped(source: Source, request: Mapping[str, Any]) -> bool:
+    from qrunner.sources import aggregate_attributes
+
+    if source.backend == "tekton":
+        return bool(request.get("group_by"))
+    return bool(aggregate_attributes(source, dict(request)).get("group_by"))
+
+
+def _invalid_outcome(display: str, messages: list[str]) -> Any:
+    from qrunner.outcomes import SpecOutcome, Status
+
+    return SpecOutcome(
+        name=display,
+        source="",
+        file=display,
+        line=0,
+        status=Status.ERROR,
+        error="; ".join(messages),
+        checks=[],
+        request_hash=None,
+        git_commit=None,
+        duration_s=0.0,
+        error_code=ExitCode.SPEC_ERROR,
+    )
+
+
+async def _run_async(
+    options: RunOptions, ready: list[RenderedSpec], targets: TargetOptions, progress: Any
+) -> tuple[list[Any], bool, list[str]]:
+    run = _Run(options, targets)
+    loop = asyncio.get_running_loop()
+    interrupted = False
+
+    def stop() -> None:
+        nonlocal interrupted
+        interrupted = True
+        run.stopping = True
+        for task in tasks:
+            task.cancel()
+
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass
+    tasks = [asyncio.ensure_future(run.judge(r)) for r in ready]
+    for task in tasks:
+        task.add_done_callback(lambda t: progress(t) if not t.cancelled() else None)
+    try:
+        if options.timeout is not None:
+            _, pending = await asyncio.wait(tasks, timeout=options.timeout)
+            if pending:
+                run.stopping = True
+                for task in pending:
+                    task.cancel()
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+        await run.backends.aclose()
+    results = []
+    for rendered, outcome in zip(ready, outcomes, strict=True):
+        if not isinstance(outcome, BaseException):
+            results.append(outcome)
+            continue
+        why = "interrupted" if interrupted else "run deadline exceeded (--timeout)"
+        lost = _invalid_outcome(rendered.loaded.display, [f"{why} before the query finished"])
+        lost.name, lost.source = rendered.spec.name, rendered.spec.source
+        lost.error_code = ExitCode.BACKEND_ERROR
+        results.append(lost)
+    return results, interrupted, run.backends.notices()
+
+
+def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
+    """Run everything ``options`` describes; write the reports; return the exit code."""
+    from qrunner.outcomes import RunResult, exit_code_for, run_status
+    from qrunner.validate import validate_specs
+
+    started_at = datetime.now(UTC)
+    renderer = build_renderer(at=options.at, variables=options.variables, environ=options.environ)
+    deadline = time.monotonic() + options.timeout if options.timeout else None
+    targets = target_options(
+        target=options.target,
+        data_dir=options.data_dir,
+        at=renderer.at,
+        environ=options.environ,
+        concurrency=options.concurrency,
+        deadline=deadline,
+    )
+    report = validate_specs(options.paths, renderer)
+    ready = [r for r in report.ready if matches_selectors(r, options.selectors)]
+    if not ready and not report.failed:
+        what = " matching " + ", ".join(options.selectors) if options.selectors else ""
+        raise UsageError(f"no specs selected{what} under {', '.join(map(str, options.paths))}")
+    for diagnostic in report.diagnostics:
+        print(f"qrunner: {diagnostic}", file=stderr)
+
+    done = 0
+
+    def progress(task: Any) -> None:
+        nonlocal done
+        done += 1
+        if options.interactive and not task.exception():
+            outcome = task.result()
+            print(f"[{done}/{len(ready)}] {outcome.name}: {outcome.status}", file=stderr)
+
+    outcomes, interrupted, notices = (
+        asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
+    )
+    for notice in notices:
+        print(f"qrunner: {notice}", file=stderr)
+    invalid = [
+        _invalid_outcome(display, [d.message for d in ds]) for display, ds in report.failed.items()
+    ]
+    specs = invalid + outcomes
+    run = RunResult(
+        status=run_status(specs),
+        started_at=started_at,
+        at=renderer.at,
+        qrunner_version=__version__,
+        target=targets.target,
+        specs=specs,
+        interrupted=interrupted,
+    )
+    write_reports(run, options, stdout=stdout, stderr=stderr)
+    if options.publish:
+        publish_run(run, options, stderr=stderr, deadline=deadline)
+    return int(exit_code_for(run, fail_on=options.fail_on))
+
+
+def write_reports(run: Any, options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> None:
+    from qrunner.reports import REPORTERS
+    from qrunner.reports.atomic import write_atomic
+
+    requests = list(options.reports) or [ReportRequest("console", None)]
+    env = options.environ
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if summary and not any(r.fmt == "markdown" for r in requests):
+        requests.append(ReportRequest("markdown", Path(summary)))
+    if env.get("GITHUB_ACTIONS") == "true" and not any(r.fmt == "github" for r in requests):
+        requests.append(ReportRequest("github", None))
+    color = options.interactive and "NO_COLOR" not in env and stdout.isatty()
+    for request in requests:
+        text = REPORTERS[request.fmt](color=color and request.path is None).render(run)
+        if request.path is None:
+            stdout.write(text)
+        elif request.fmt == "markdown" and summary and request.path == Path(summary):
+            with open(summary, "a", encoding="utf-8") as handle:  # GitHub's file: append
+                handle.write(text)
+        else:
+            try:
+                write_atomic(request.path, text)
+            except OSError as e:
+                print(
+                    f"qrunner: error: cannot write {request.fmt} report to {request.path}: "
+                    f"{e.strerror}",
+                    file=stderr,
+                )
+
+
+def publish_run(run: Any, options: RunOptions, *, stderr: TextIO, deadline: float | None) -> None:
+    """Publishing never changes the gate's verdict; its failures are reported."""
+    from qrunner.publish import build_events, publish_events
+
+    env = options.environ
+    app_id = options.application_id or env.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID")
+    if not app_id:
+        print(
+            "qrunner: error: --publish datadog needs --application-id or "
+            "QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID",
+            file=stderr,
+        )
+        return
+    run_id = env.get("GITHUB_RUN_ID") or run.started_at.strftime("%Y%m%dT%H%M%S")
+    events = build_events(
+        run,
+        application_id=app_id,
+        repository=env.get("GITHUB_REPOSITORY"),
+        run_id=run_id,
+        git_commit=env.get("GITHUB_SHA")
+        or next((s.git_commit for s in run.specs if s.git_commit), None),
+    )
+    try:
+        result = asyncio.run(publish_events(events, env=env, deadline=deadline))
+    except (QrunnerError, BackendError) as e:
+        print(f"qrunner: publish: {e}", file=stderr)
+        return
+    print(
+        f"qrunner: published {result.sent} of {len(events)} check results to Product Analytics",
+        file=stderr,
+    )
+    for error in result.errors:
+        print(f"qrunner: publish: {error}", file=stderr)

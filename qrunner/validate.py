@@ -1,0 +1,139 @@
+"""The validate stage: every problem of every spec, as diagnostics.
+
+For each spec: load (YAML + v1 model) → render (Jinja) → check the rendered request
+against the API's generated JSON Schema → check the search query / CEL filter parses →
+check the checks against what the request computes. A spec that passes is returned
+rendered and ready to run; the others never stop the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qrunner.errors import QueryError, SpecError
+from qrunner.loader import Diagnostic, LoadedSpec, load_specs
+from qrunner.render import RenderedSpec, Renderer
+from qrunner.sources import SOURCES, Source, aggregate_attributes
+from qrunner.yamlsource import PathKey, format_pointer
+
+
+@dataclass(slots=True)
+class ValidationReport:
+    ready: list[RenderedSpec] = field(default_factory=list)
+    failed: dict[str, list[Diagnostic]] = field(default_factory=dict)
+    total: int = 0
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return [d for ds in self.failed.values() for d in ds]
+
+
+def validate_specs(paths: Sequence[Path], renderer: Renderer) -> ValidationReport:
+    loaded = load_specs(paths)
+    report = ValidationReport(failed=dict(loaded.failed))
+    report.total = len(loaded.specs) + len(loaded.failed)
+    for spec in loaded.specs:
+        rendered, diagnostics = validate_loaded(spec, renderer)
+        if diagnostics:
+            report.failed.setdefault(spec.display, []).extend(diagnostics)
+        elif rendered is not None:
+            report.ready.append(rendered)
+    return report
+
+
+def validate_loaded(
+    loaded: LoadedSpec, renderer: Renderer
+) -> tuple[RenderedSpec | None, list[Diagnostic]]:
+    try:
+        rendered = renderer.render(loaded)
+    except SpecError as e:
+        return None, [Diagnostic.from_error(e)]
+    return rendered, validate_rendered(rendered)
+
+
+def _diag(loaded: LoadedSpec, path: PathKey, message: str) -> Diagnostic:
+    return Diagnostic(loaded.locate(path), message, format_pointer(path))
+
+
+def validate_rendered(rendered: RenderedSpec) -> list[Diagnostic]:
+    from qrunner.schemastore import validate_instance
+
+    loaded = rendered.loaded
+    source = SOURCES[rendered.spec.source]
+    diagnostics = [
+        _diag(loaded, ("request", *issue.path), issue.message)
+        for issue in validate_instance(f"{source.schema}.request", rendered.request)
+    ]
+    if not diagnostics:
+        diagnostics.extend(_validate_query_language(rendered, source))
+    from qrunner.checks import validate_checks
+
+    for pointer, message in validate_checks(rendered.spec, source, rendered.request):
+        path = _parse_pointer(pointer)
+        diagnostics.append(Diagnostic(loaded.locate(path), message, pointer))
+    return diagnostics
+
+
+def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Diagnostic]:
+    """Search queries and CEL filters are parsed now, so a typo fails review, not the 3 a.m. run."""
+    loaded = rendered.loaded
+    if source.is_datadog:
+        from qrunner.engine.search import parse_search
+
+        attributes = aggregate_attributes(source, rendered.request)
+        flt = attributes.get("filter")
+        query = flt.get("query") if isinstance(flt, dict) else None
+        if isinstance(query, str):
+            path: PathKey = ("request", "data", "attributes") if source.wrapped else ("request",)
+            try:
+                parse_search(query)
+            except QueryError as e:
+                return [_diag(loaded, (*path, "filter", "query"), str(e).splitlines()[0])]
+        return []
+    from qrunner.engine.cel import CelSqlFailure
+    from qrunner.engine.tekton import parse_summary_query, tekton_query_params
+
+    params = tekton_query_params(rendered.request)
+    try:
+        parse_summary_query({"parent": str(rendered.request.get("parent", "")), **params})
+    except QueryError as e:
+        return [_diag(loaded, ("request",), f"Tekton Results would answer 400: {e}")]
+    flt = params.get("filter", "").strip()
+    if flt:
+        from qrunner.engine.cel import compile_filter
+
+        try:
+            compile_filter(flt)
+        except QueryError as e:
+            return [_diag(loaded, ("request", "filter"), str(e).splitlines()[0])]
+        except CelSqlFailure as e:
+            return [_diag(loaded, ("request", "filter"), f"the server cannot run this filter: {e}")]
+    return []
+
+
+def _parse_pointer(pointer: str) -> PathKey:
+    """``checks[2].fail`` → ``("checks", 2, "fail")``."""
+    parts: list[str | int] = []
+    for chunk in pointer.replace("]", "").split("."):
+        name, *indexes = chunk.split("[")
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in indexes if i.isdigit())
+    return tuple(parts)
+
+
+def describe_request(source: Source, request: dict[str, Any]) -> str:
+    """The request exactly as it would be sent (``qrunner render``)."""
+    import json
+
+    if source.backend == "tekton":
+        from urllib.parse import urlencode
+
+        from qrunner.engine.tekton import tekton_query_params
+
+        path = source.path.format(parent=request.get("parent", "-/results/-"))
+        return f"GET {path}?{urlencode(tekton_query_params(request))}"
+    return json.dumps(request, indent=2, ensure_ascii=False)

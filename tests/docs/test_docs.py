@@ -1,0 +1,72 @@
+"""The documentation is tested: every command, reporter, backend and source is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from qrunner.cli import cli
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+
+
+def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    out = []
+    for name, command in sorted(group.commands.items()):
+        full = f"{prefix}{name}"
+        if isinstance(command, click.Group):
+            out.extend(_commands(command, f"{full} "))
+        else:
+            out.append((full, command))
+    return out
+
+
+COMMANDS = _commands(cli)
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_every_command_has_help_with_an_example(name: str, command: click.Command) -> None:
+    assert command.help and "Example" in command.help, f"`qrunner {name}` needs an example"
+
+
+@pytest.mark.parametrize("name", [n for n, _ in COMMANDS])
+def test_every_command_is_in_the_readme(name: str) -> None:
+    assert f"qrunner {name}" in README
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[n for n, _ in COMMANDS])
+def test_every_option_is_in_the_readme(name: str, command: click.Command) -> None:
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            longest = max(param.opts, key=len)
+            assert longest in README, f"`qrunner {name} {longest}` is not documented"
+
+
+def test_every_reporter_is_documented() -> None:
+    from qrunner.reports import REPORTERS
+
+    for name in REPORTERS:
+        assert f"`{name}`" in README
+
+
+def test_every_source_is_documented() -> None:
+    from qrunner.sources import SOURCES
+
+    for name in SOURCES:
+        assert f"`{name}`" in README
+
+
+def test_every_backend_is_documented() -> None:
+    from qrunner.backends.registry import BACKENDS
+
+    for name in BACKENDS:
+        assert f"`{name}`" in README or f"|{name}|" in README.replace(" ", "")
+
+
+def test_every_exit_code_is_documented() -> None:
+    from qrunner.errors import ExitCode
+
+    for code in ExitCode:
+        assert f"| {int(code)} |" in README
