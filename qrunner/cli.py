@@ -125,8 +125,8 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
     Example:
       qrunner validate queries/ --var branch=release-1.2
     """
+    from qrunner.render import build_renderer
     from qrunner.reports.validation import format_validation
-    from qrunner.runner import build_renderer
     from qrunner.validate import validate_specs
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
@@ -147,7 +147,8 @@ def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
     Example:
       qrunner render queries/flaky-tests.yaml --at 2024-05-01T06:00:00Z
     """
-    from qrunner.runner import build_renderer, render_one
+    from qrunner.render import build_renderer
+    from qrunner.runner import render_one
     from qrunner.validate import describe_request
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
@@ -172,7 +173,8 @@ def query(
     """
     import json
 
-    from qrunner.runner import build_renderer, query_one, target_options
+    from qrunner.render import build_renderer
+    from qrunner.runner import query_one, target_options
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     options = target_options(target=target, data_dir=data_dir, at=renderer.at, environ=os.environ)

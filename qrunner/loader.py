@@ -80,10 +80,10 @@ def discover_specs(paths: Sequence[Path]) -> list[Path]:
             found.extend(_walk(root))
         else:
             raise UsageError(f"no such file or directory: {root}")
-    seen: set[Path] = set()
+    seen: set[str] = set()
     unique = []
     for path in found:
-        key = path.resolve()
+        key = os.path.abspath(path)
         if key not in seen:
             seen.add(key)
             unique.append(path)

@@ -20,7 +20,7 @@ that cannot leave that directory. All Jinja exceptions become :class:`TemplateEr
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -86,7 +86,12 @@ def _start_of(value: datetime, unit: str) -> datetime:
 
 def find_templates_dir(spec_path: Path) -> Path | None:
     """The nearest ``_templates`` directory from the spec's folder up to the project root."""
-    here = spec_path.resolve().parent
+    return _templates_dir_from(spec_path.parent)
+
+
+@cache
+def _templates_dir_from(folder: Path) -> Path | None:
+    here = folder.resolve()
     for folder in (here, *here.parents):
         candidate = folder / "_templates"
         if candidate.is_dir():
@@ -298,7 +303,14 @@ def _coerce(raw: str, default: Any) -> Any:
     return raw
 
 
-def parse_var_options(values: list[str]) -> dict[str, str]:
+def build_renderer(
+    *, at: str | None, variables: Sequence[str], environ: Mapping[str, str]
+) -> Renderer:
+    """A renderer from command-line values: ``--at``, ``--var NAME=VALUE``, the environment."""
+    return Renderer(at=parse_at(at), environ=environ, overrides=parse_var_options(list(variables)))
+
+
+def parse_var_options(values: Sequence[str]) -> dict[str, str]:
     """``["branch=main", "limit=5"]`` → ``{"branch": "main", "limit": "5"}``."""
     out: dict[str, str] = {}
     for item in values:

@@ -69,12 +69,6 @@ def parse_report_option(value: str) -> ReportRequest:
     return ReportRequest(fmt, Path(path) if path else None)
 
 
-def build_renderer(
-    *, at: str | None, variables: Sequence[str], environ: Mapping[str, str]
-) -> Renderer:
-    return Renderer(at=parse_at(at), environ=environ, overrides=parse_var_options(list(variables)))
-
-
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     """Load, render and validate one spec file; its first problem is raised."""
     from qrunner.validate import validate_loaded

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +104,20 @@ def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Dia
         return [_diag(loaded, ("request",), f"Tekton Results would answer 400: {e}")]
     flt = params.get("filter", "").strip()
     if flt:
-        from qrunner.engine.cel import compile_filter
-
         try:
-            compile_filter(flt)
+            _compile_cel(flt)
         except QueryError as e:
             return [_diag(loaded, ("request", "filter"), str(e).splitlines()[0])]
         except CelSqlFailure as e:
             return [_diag(loaded, ("request", "filter"), f"the server cannot run this filter: {e}")]
     return []
+
+
+@cache
+def _compile_cel(text: str) -> None:
+    from qrunner.engine.cel import compile_filter
+
+    compile_filter(text)
 
 
 def _parse_pointer(pointer: str) -> PathKey:
