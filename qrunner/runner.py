@@ -30,7 +30,7 @@ from qrunner.errors import (
     UsageError,
 )
 from qrunner.loader import load_specs
-from qrunner.render import RenderedSpec, Renderer, parse_at, parse_var_options
+from qrunner.render import RenderedSpec, Renderer
 from qrunner.sources import SOURCES, Source
 
 REMOTE_FAMILIES = ("datadog", "tekton")
