@@ -92,11 +92,11 @@ def find_templates_dir(spec_path: Path) -> Path | None:
 @cache
 def _templates_dir_from(folder: Path) -> Path | None:
     here = folder.resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / "_templates"
+    for candidate_dir in (here, *here.parents):
+        candidate = candidate_dir / "_templates"
         if candidate.is_dir():
             return candidate
-        if (folder / ".git").exists() or (folder / "pyproject.toml").exists():
+        if (candidate_dir / ".git").exists() or (candidate_dir / "pyproject.toml").exists():
             break
     return None
 

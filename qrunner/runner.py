@@ -30,7 +30,7 @@ from qrunner.errors import (
     UsageError,
 )
 from qrunner.loader import load_specs
-from qrunner.render import RenderedSpec, Renderer
+from qrunner.render import RenderedSpec, Renderer, build_renderer
 from qrunner.sources import SOURCES, Source
 
 REMOTE_FAMILIES = ("datadog", "tekton")
