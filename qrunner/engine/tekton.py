@@ -30,6 +30,7 @@ from qrunner.engine.tekton_records import (
 )
 from qrunner.engine.tekton_sample import generate_tekton_sample
 from qrunner.errors import QueryError
+from qrunner.sources import server_order_by, tekton_query_params
 
 __all__ = [
     "FIELD_GROUPS",
@@ -45,6 +46,7 @@ __all__ = [
     "parse_interval",
     "server_order_by",
     "summarize",
+    "tekton_query_params",
 ]
 
 SUMMARY_ITEMS = (
@@ -82,28 +84,6 @@ class TektonQueryError(QueryError):
         super().__init__(message)
         self.message = message
         self.body: dict[str, Any] = {"code": 3, "message": message}
-
-
-def server_order_by(value: str) -> str:
-    """The documented ``ASC running`` turned into the form the server takes, ``running ASC``."""
-    parts = value.strip().split(" ")
-    if len(parts) == 2 and parts[0] in _DIRECTIONS and parts[1] not in _DIRECTIONS:
-        return f"{parts[1]} {parts[0]}"
-    return value
-
-
-def tekton_query_params(request: Mapping[str, Any]) -> dict[str, str]:
-    """The query parameters to send for a spec's Tekton request (everything but ``parent``).
-
-    ``summary`` is always sent (the server rejects a missing one although the docs give it a
-    default); ``order_by`` goes in the server's field-first form.
-    """
-    params = {"summary": str(request.get("summary") or "total")}
-    for name in ("group_by", "order_by", "filter"):
-        value = request.get(name)
-        if value is not None and str(value) != "":
-            params[name] = server_order_by(str(value)) if name == "order_by" else str(value)
-    return params
 
 
 @dataclass(frozen=True, slots=True)

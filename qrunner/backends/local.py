@@ -1,0 +1,149 @@
+"""``LocalBackend``: the embedded engine behind the :class:`~qrunner.backends.base.Backend`
+protocol.
+
+Datadog sources are answered by :func:`qrunner.engine.aggregate.run_aggregate` over a
+:class:`~qrunner.engine.datastore.LocalStore`; ``tekton.summary`` by
+:func:`qrunner.engine.tekton.summarize` over records read once per backend. DuckDB work runs in
+worker threads (``asyncio.to_thread``), each query on its own cursor, so concurrent calls are
+safe. Without a data directory the built-in sample dataset is generated into
+``<cache_dir>/sample-data/``, ending at the end of the run's day (UTC) so that windows such as
+``now-7d`` always see data; it is regenerated when that day (or the generator) changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from qrunner.backends.base import PreparedQuery, TargetOptions
+from qrunner.engine.base import DataWarning
+from qrunner.errors import QueryError
+
+SAMPLE_DAYS = 8
+SAMPLE_SEED = 20240601
+SAMPLE_VERSION = 1  # bump when the generator's output changes
+_STAMP = ".qrunner-sample.json"
+
+
+def _sample_end(at: datetime) -> datetime:
+    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day + timedelta(days=1)
+
+
+def ensure_sample_data(cache_dir: Path, at: datetime) -> tuple[Path, bool]:
+    """The sample data directory for ``at``'s day; (path, whether it was (re)generated)."""
+    from qrunner.engine.sample import generate_sample
+
+    target = cache_dir / "sample-data"
+    end = _sample_end(at)
+    stamp = {
+        "version": SAMPLE_VERSION,
+        "seed": SAMPLE_SEED,
+        "days": SAMPLE_DAYS,
+        "end": end.isoformat(),
+    }
+    try:
+        if json.loads((target / _STAMP).read_text(encoding="utf-8")) == stamp:
+            return target, False
+    except (OSError, ValueError):
+        pass
+    # Generate beside the target and swap, so that a concurrent run never sees half a dataset.
+    fresh = cache_dir / f"sample-data.{uuid.uuid4().hex}"
+    generate_sample(fresh, days=SAMPLE_DAYS, seed=SAMPLE_SEED, end=end)
+    (fresh / _STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+    old = cache_dir / f"sample-data.old.{uuid.uuid4().hex}"
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target, True
+
+
+class LocalBackend:
+    """Answers every source from local files (or the sample dataset) like the real APIs."""
+
+    name = "local"
+
+    def __init__(self, options: TargetOptions) -> None:
+        from qrunner.engine.datastore import default_cache_dir
+
+        self.options = options
+        self.at = options.at
+        self.cache_dir = options.cache_dir or default_cache_dir(options.env or None)
+        self.data_dir = options.data_dir
+        self.notices: list[str] = []
+        self._store: Any = None
+        self._tekton: tuple[list[Any], list[DataWarning]] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def warnings(self) -> list[DataWarning]:
+        """Problems found in the local data so far (skipped lines, broken reports...)."""
+        found = list(self._store.warnings) if self._store is not None else []
+        if self._tekton is not None:
+            found.extend(self._tekton[1])
+        return found
+
+    def _data_dir(self) -> Path:
+        if self.data_dir is None:
+            directory, generated = ensure_sample_data(self.cache_dir, self.at)
+            end = _sample_end(self.at)
+            start = (end - timedelta(days=SAMPLE_DAYS)).date()
+            what = "generated" if generated else "cached"
+            self.notices.append(
+                f"no --data given: using the built-in sample dataset ({what}, {start} to "
+                f"{(end - timedelta(days=1)).date()}) in {directory}"
+            )
+            self.data_dir = directory
+        return self.data_dir
+
+    def _get_store(self) -> Any:
+        from qrunner.engine.datastore import LocalStore
+
+        with self._lock:
+            if self._store is None:
+                self._store = LocalStore(self._data_dir(), self.cache_dir)
+            return self._store
+
+    def _tekton_records(self) -> list[Any]:
+        from qrunner.engine.tekton import load_tekton_records
+
+        with self._lock:
+            if self._tekton is None:
+                directory = self._data_dir() / "tekton"
+                self._tekton = load_tekton_records(directory) if directory.is_dir() else ([], [])
+            return self._tekton[0]
+
+    def _execute(self, query: PreparedQuery) -> dict[str, Any]:
+        source = query.source
+        if source.backend == "tekton":
+            from qrunner.engine.tekton import summarize, tekton_query_params
+
+            params = {
+                "parent": str(query.request.get("parent") or ""),
+                **tekton_query_params(query.request),
+            }
+            return summarize(self._tekton_records(), params)
+        if not source.is_datadog:
+            raise QueryError(f"the local engine cannot answer source {source.name}")
+        from qrunner.engine.aggregate import run_aggregate
+
+        store = self._get_store()
+        try:
+            return run_aggregate(store, source, query.request, self.at)
+        finally:
+            self.notices.extend(n for n in store.notices if n not in self.notices)
+
+    async def execute(self, query: PreparedQuery) -> dict[str, Any]:
+        return await asyncio.to_thread(self._execute, query)
+
+    async def aclose(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()

@@ -1,0 +1,310 @@
+"""Local CI data loaded into a cached DuckDB database.
+
+Layout under the data directory, one directory per dataset (a missing one is an empty dataset)::
+
+    ci_tests/      *.jsonl *.ndjson (optionally .gz), *.parquet, JUnit *.xml (see junit.py)
+    ci_pipelines/  *.jsonl *.ndjson (optionally .gz), *.parquet
+    spans/         *.jsonl *.ndjson (optionally .gz), *.parquet
+
+Events use Datadog's attribute layout: reserved attributes at the top level (``service``,
+``env``, ``test_level``, ``ci_level``...), custom ones as nested objects (``{"test": {"status":
+"fail"}}`` is ``@test.status``), durations in nanoseconds and a ``timestamp`` (ISO-8601 or epoch
+ms, mixed freely). Each dataset becomes one table with one column per attribute path
+(``"test.status"``), the epoch-ms time in :data:`TIME_COLUMN` and the source file in
+:data:`FILE_COLUMN`.
+
+The database lives at ``<cache_dir>/<hash of the data dir>.duckdb`` together with a manifest of
+(file, size, mtime_ns) per dataset: a dataset is reloaded only when a file was added, removed or
+changed. Up to :data:`FULL_SCAN_BYTES` (32 MiB) of JSON the schema is inferred from every
+line; beyond that from the first 20,480 lines of each file (attributes that first appear later
+are ignored: a full scan would make loading about three times slower).
+Bad data never stops a run: a file DuckDB rejects is re-read line by line in Python
+(:mod:`qrunner.engine.jsonlines`) and every problem becomes a :class:`DataWarning`.
+Queries take their own cursor (:meth:`LocalStore.cursor`); loading is serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qrunner.engine.base import DataWarning
+from qrunner.engine.search import Column
+from qrunner.errors import DataError
+
+DATASETS = ("ci_tests", "ci_pipelines", "spans")
+TIME_COLUMN = "__ts"
+FILE_COLUMN = "__file"
+CACHE_VERSION = 1
+FULL_SCAN_BYTES = 32 * 1024 * 1024
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
+# Searched by bare terms and phrases, when the table has them.
+FREE_TEXT_PATHS = (
+    "message", "test.name", "test.full_name", "test.suite", "error.message",
+    "ci.pipeline.name", "ci.stage.name", "ci.job.name", "resource_name", "operation_name",
+)  # fmt: skip
+_NUMERIC = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE",
+}  # fmt: skip
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def is_duration_path(path: str) -> bool:
+    last = path.rsplit(".", 1)[-1]
+    return last in ("duration", "queue_time") or last.endswith("_duration")
+
+
+def column_for(path: str, duck_type: str) -> Column | None:
+    """How the resolver reads a table column of the given DuckDB type (None: not searchable)."""
+    sql = quote_ident(path)
+    base = duck_type.split("(", maxsplit=1)[0]
+    if duck_type.endswith("]"):
+        return Column(f"CAST({sql} AS VARCHAR)", "string")
+    if duck_type == "VARCHAR":
+        return Column(sql, "string")
+    if duck_type == "BOOLEAN":
+        return Column(sql, "boolean")
+    if duck_type in _NUMERIC or base == "DECIMAL":
+        return Column(sql, "number", duration_ns=is_duration_path(path))
+    if duck_type.startswith("TIMESTAMP"):
+        return Column(f"epoch_ms({sql})", "number")
+    if duck_type in ("JSON", "DATE", "UUID", "TIME"):
+        return Column(f"CAST({sql} AS VARCHAR)", "string")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TableResolver:
+    """The :class:`~qrunner.engine.search.FieldResolver` of one dataset table.
+
+    Reserved attributes and ``@`` attributes live side by side at the top of an event, so both
+    spellings resolve the same path (``service`` and ``@service``)."""
+
+    columns: Mapping[str, Column]
+
+    def resolve(self, name: str, *, reserved: bool) -> Column | None:
+        return self.columns.get(name)
+
+    def free_text(self) -> list[Column]:
+        return [
+            self.columns[path]
+            for path in FREE_TEXT_PATHS
+            if path in self.columns and self.columns[path].kind == "string"
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    name: str
+    table: str
+    rows: int
+    columns: Mapping[str, Column]
+    types: Mapping[str, str] = field(default_factory=dict)  # path → DuckDB type
+
+    @property
+    def resolver(self) -> TableResolver:
+        return TableResolver(self.columns)
+
+
+def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """``$XDG_CACHE_HOME/qrunner``, else ``~/.cache/qrunner``."""
+    environ = os.environ if env is None else env
+    base = environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "qrunner"
+
+
+def discover_files(directory: Path, dataset: str) -> list[Path]:
+    """The data files of one dataset directory, recursively, in a stable order."""
+    if not directory.is_dir():
+        return []
+    suffixes = (*JSON_SUFFIXES, ".parquet", *((".xml",) if dataset == "ci_tests" else ()))
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and not p.name.startswith(".") and p.name.endswith(suffixes)
+    )
+
+
+def _manifest(files: list[Path]) -> str:
+    entries = []
+    for path in files:
+        stat = path.stat()
+        entries.append([str(path.resolve()), stat.st_size, stat.st_mtime_ns])
+    return json.dumps([CACHE_VERSION, entries])
+
+
+class LocalStore:
+    """The datasets of one data directory, loaded on first use into a cached DuckDB file."""
+
+    def __init__(self, data_dir: Path, cache_dir: Path) -> None:
+        self.data_dir = data_dir.resolve()
+        self.cache_dir = cache_dir
+        self.loads: list[str] = []  # datasets this store (re)loaded from files, in order
+        self.notices: list[str] = []
+        self._warnings: dict[str, list[DataWarning]] = {}
+        self._datasets: dict[str, Dataset] = {}
+        self._lock = threading.RLock()
+        self._con: Any = None
+
+    @property
+    def warnings(self) -> list[DataWarning]:
+        return [w for name in sorted(self._warnings) for w in self._warnings[name]]
+
+    @property
+    def database_path(self) -> Path:
+        digest = hashlib.sha256(str(self.data_dir).encode()).hexdigest()[:20]
+        return self.cache_dir / f"{digest}.duckdb"
+
+    def _connect(self) -> Any:
+        import duckdb
+
+        if self._con is not None:
+            return self._con
+        config: dict[str, str | bool | int | float | list[str]] = {
+            "preserve_insertion_order": False
+        }
+        path = self.database_path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                con = duckdb.connect(str(path), config=config)
+            except duckdb.IOException as e:
+                if "lock" in str(e).lower():
+                    raise
+                path.unlink(missing_ok=True)  # unreadable cache (another DuckDB version): rebuild
+                con = duckdb.connect(str(path), config=config)
+        except (duckdb.Error, OSError) as e:
+            self.notices.append(f"local cache {path} unavailable ({e}); loading into memory")
+            con = duckdb.connect(":memory:", config=config)
+        con.execute("SET GLOBAL TimeZone = 'UTC'")
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS __qrunner_manifest (dataset VARCHAR, manifest VARCHAR)"
+        )
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS __qrunner_warnings "
+            "(dataset VARCHAR, seq INTEGER, path VARCHAR, line BIGINT, message VARCHAR)"
+        )
+        self._con = con
+        return con
+
+    def cursor(self) -> Any:
+        """A DuckDB connection of its own for one query (close it, or use it in ``with``)."""
+        with self._lock:
+            return self._connect().cursor()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+            self._datasets.clear()
+
+    def dataset(self, name: str) -> Dataset:
+        """The named dataset's table, loading or reloading it when its files changed."""
+        if name not in DATASETS:
+            raise DataError(f"unknown local dataset {name!r} (expected one of {DATASETS})")
+        with self._lock:
+            if name not in self._datasets:
+                self._datasets[name] = self._refresh(name)
+            return self._datasets[name]
+
+    def _refresh(self, name: str) -> Dataset:
+        import duckdb
+
+        con = self._connect().cursor()
+        try:
+            table = f"ds_{name}"
+            files = discover_files(self.data_dir / name, name)
+            manifest = _manifest(files)
+            stored = con.execute(
+                "SELECT manifest FROM __qrunner_manifest WHERE dataset = ?", [name]
+            ).fetchone()
+            exists = con.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
+            ).fetchone()
+            if stored and stored[0] == manifest and exists and exists[0]:
+                rows = con.execute(
+                    "SELECT path, line, message FROM __qrunner_warnings "
+                    "WHERE dataset = ? ORDER BY seq",
+                    [name],
+                ).fetchall()
+                self._warnings[name] = [DataWarning(p, int(ln), m) for p, ln, m in rows]
+            else:
+                self._warnings[name] = self._load(con, name, table, files, manifest)
+                self.loads.append(name)
+            return _describe(con, name, table)
+        except duckdb.Error as e:
+            raise DataError(f"cannot load local dataset {name} from {self.data_dir}: {e}") from e
+        finally:
+            con.close()
+
+    def _load(
+        self, con: Any, name: str, table: str, files: list[Path], manifest: str
+    ) -> list[DataWarning]:
+        from qrunner.engine.datastore_load import load_parts
+
+        staging = self.cache_dir / "staging" / uuid.uuid4().hex
+        staging.mkdir(parents=True, exist_ok=True)
+        new = f"{table}__new"
+        try:
+            warnings = load_parts(con, new, files, staging)
+        finally:
+            for leftover in staging.glob("*"):
+                leftover.unlink(missing_ok=True)
+            staging.rmdir()
+        con.execute("BEGIN TRANSACTION")
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute(f"ALTER TABLE {new} RENAME TO {table}")
+        con.execute("DELETE FROM __qrunner_manifest WHERE dataset = ?", [name])
+        con.execute("INSERT INTO __qrunner_manifest VALUES (?, ?)", [name, manifest])
+        con.execute("DELETE FROM __qrunner_warnings WHERE dataset = ?", [name])
+        if warnings:
+            con.executemany(
+                "INSERT INTO __qrunner_warnings VALUES (?, ?, ?, ?, ?)",
+                [[name, i, w.path, w.line, w.message] for i, w in enumerate(warnings)],
+            )
+        con.execute("COMMIT")
+        con.execute("CHECKPOINT")
+        return warnings
+
+
+def _describe(con: Any, name: str, table: str) -> Dataset:
+    described = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {table})").fetchall()
+    columns: dict[str, Column] = {}
+    types: dict[str, str] = {}
+    for path, duck_type in described:
+        if path.startswith("__"):
+            continue
+        column = column_for(path, duck_type)
+        if column is not None:
+            columns[path] = column
+            types[path] = duck_type
+    count = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    return Dataset(name, table, int(count[0]) if count else 0, columns, types)
+
+
+__all__ = [
+    "DATASETS",
+    "FILE_COLUMN",
+    "TIME_COLUMN",
+    "Dataset",
+    "LocalStore",
+    "TableResolver",
+    "default_cache_dir",
+    "discover_files",
+]

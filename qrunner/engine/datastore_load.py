@@ -1,0 +1,260 @@
+"""Files of one dataset → one flat DuckDB table (the loading half of :mod:`datastore`).
+
+The fast path reads every JSON Lines file in one ``read_json`` (parallel, schema unified by
+name) and flattens nested objects into dotted columns in the same statement. A file that makes
+DuckDB fail, or whose attributes have mixed JSON types, is re-read alone; if it still fails it is
+cleaned line by line in Python and the clean copy is loaded. Parts are then unified (a column
+whose types disagree becomes VARCHAR, or DOUBLE when all are numeric) and rows without a usable
+timestamp are dropped with one warning per file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from qrunner.engine.base import DataWarning
+from qrunner.engine.datastore import (
+    FILE_COLUMN,
+    FULL_SCAN_BYTES,
+    JSON_SUFFIXES,
+    TIME_COLUMN,
+    quote_ident,
+    quote_literal,
+)
+from qrunner.engine.jsonlines import clean_json_lines, first_bad_timestamp_line
+from qrunner.engine.junit import load_junit
+
+_NUMERIC_IDS = {
+    "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
+    "uinteger", "ubigint", "uhugeint", "float", "double", "decimal",
+}  # fmt: skip
+_NUMERIC_TYPES = {
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+    "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE",
+}  # fmt: skip
+
+
+class _Unclean(Exception):
+    """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
+
+
+def _read_json(files: list[Path], *, full_scan: bool) -> str:
+    paths = ", ".join(quote_literal(str(p)) for p in files)
+    return (
+        f"read_json([{paths}], format='newline_delimited', records=true, union_by_name=true, "
+        f"filename={quote_literal(FILE_COLUMN)}, map_inference_threshold=-1, "
+        f"sample_size={-1 if full_scan else 20480})"
+    )
+
+
+def _read_parquet(files: list[Path]) -> str:
+    paths = ", ".join(quote_literal(str(p)) for p in files)
+    return f"read_parquet([{paths}], union_by_name=true, filename={quote_literal(FILE_COLUMN)})"
+
+
+def _time_expression(expr: str, type_name: str) -> str:
+    """SQL turning a ``timestamp`` column of any detected type into epoch ms (NULL if unusable)."""
+    if type_name in _NUMERIC_TYPES or type_name.startswith("DECIMAL"):
+        return f"TRY_CAST({expr} AS BIGINT)"
+    if type_name.startswith("TIMESTAMP"):
+        return f"epoch_ms({expr})"
+    if type_name == "DATE":
+        return f"epoch_ms(CAST({expr} AS TIMESTAMP))"
+    if type_name not in ("VARCHAR", "JSON"):
+        return "CAST(NULL AS BIGINT)"
+    text = f"json_extract_string({expr}, '$')" if type_name == "JSON" else expr
+    return (
+        f"COALESCE(TRY_CAST(TRY_CAST({text} AS DOUBLE) AS BIGINT), "
+        f"epoch_ms(TRY_CAST({text} AS TIMESTAMPTZ)))"
+    )
+
+
+def _flatten(path: str, expr: str, duck_type: Any, out: dict[str, str]) -> None:
+    if duck_type.id == "struct":
+        for child, child_type in duck_type.children:
+            _flatten(f"{path}.{child}", f"{expr}[{quote_literal(child)}]", child_type, out)
+        return
+    if str(duck_type) == "JSON":
+        raise _Unclean(path)
+    if duck_type.id == "map" or path.startswith("__") or path in out:
+        return
+    out[path] = expr
+
+
+def _create_part(con: Any, part: str, source: str) -> None:
+    relation = con.sql(f"SELECT * FROM {source}")
+    selected: dict[str, str] = {}
+    time_sql = "CAST(NULL AS BIGINT)"
+    for name, duck_type in zip(relation.columns, relation.types, strict=True):
+        if name == "timestamp":
+            time_sql = _time_expression(quote_ident(name), str(duck_type))
+        elif name != FILE_COLUMN:
+            _flatten(name, quote_ident(name), duck_type, selected)
+    columns = [f"{expr} AS {quote_ident(path)}" for path, expr in selected.items()]
+    columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
+    con.execute(f"DROP TABLE IF EXISTS {part}")
+    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {source}")
+
+
+def _try_part(con: Any, part: str, source: str) -> bool:
+    import duckdb
+
+    try:
+        _create_part(con, part, source)
+        return True
+    except (duckdb.Error, _Unclean):
+        con.execute(f"DROP TABLE IF EXISTS {part}")
+        return False
+
+
+def _load_json(
+    con: Any,
+    files: list[Path],
+    name_part: Callable[[], str],
+    staging: Path,
+    warnings: list[DataWarning],
+    originals: dict[str, str],
+) -> list[str]:
+    full_scan = sum(p.stat().st_size for p in files) <= FULL_SCAN_BYTES
+    part = name_part()
+    if _try_part(con, part, _read_json(files, full_scan=full_scan)):
+        return [part]
+    parts = []
+    for number, path in enumerate(files):
+        part = name_part()
+        if _try_part(con, part, _read_json([path], full_scan=full_scan)):
+            parts.append(part)
+            continue
+        cleaned = staging / f"clean-{number}.jsonl"
+        try:
+            kept, problems = clean_json_lines(path, cleaned)
+        except (OSError, EOFError, ValueError) as e:
+            warnings.append(DataWarning(str(path), 0, f"cannot read: {e}"))
+            continue
+        warnings.extend(problems)
+        originals[str(cleaned)] = str(path)
+        if kept and not _try_part(con, part, _read_json([cleaned], full_scan=True)):
+            warnings.append(DataWarning(str(path), 0, "cannot load even after cleaning"))
+        elif kept:
+            parts.append(part)
+    return parts
+
+
+def _load_parquet(
+    con: Any, files: list[Path], name_part: Callable[[], str], warnings: list[DataWarning]
+) -> list[str]:
+    import duckdb
+
+    part = name_part()
+    if _try_part(con, part, _read_parquet(files)):
+        return [part]
+    parts = []
+    for path in files:
+        part = name_part()
+        try:
+            _create_part(con, part, _read_parquet([path]))
+            parts.append(part)
+        except (duckdb.Error, _Unclean) as e:
+            con.execute(f"DROP TABLE IF EXISTS {part}")
+            warnings.append(DataWarning(str(path), 0, f"unreadable Parquet file: {e}"))
+    return parts
+
+
+def _unified_type(types: set[str]) -> str:
+    if len(types) == 1:
+        return next(iter(types))
+    if all(t in _NUMERIC_TYPES or t.startswith("DECIMAL") for t in types):
+        return "DOUBLE"
+    return "VARCHAR"
+
+
+def _combine(con: Any, target: str, parts: list[str]) -> None:
+    if not parts:
+        con.execute(f"CREATE TABLE {target} ({TIME_COLUMN} BIGINT, {FILE_COLUMN} VARCHAR)")
+        return
+    if len(parts) == 1:
+        con.execute(f"ALTER TABLE {parts[0]} RENAME TO {target}")
+        return
+    schemas = {
+        part: dict(
+            con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {part})").fetchall()
+        )
+        for part in parts
+    }
+    wanted: dict[str, set[str]] = {}
+    for schema in schemas.values():
+        for column, column_type in schema.items():
+            wanted.setdefault(column, set()).add(column_type)
+    types = {column: _unified_type(found) for column, found in wanted.items()}
+    selects = []
+    for part, schema in schemas.items():
+        exprs = [
+            f"CAST({quote_ident(c) if c in schema else 'NULL'} AS {t}) AS {quote_ident(c)}"
+            for c, t in types.items()
+        ]
+        selects.append(f"SELECT {', '.join(exprs)} FROM {part}")
+    con.execute(f"CREATE TABLE {target} AS {' UNION ALL '.join(selects)}")
+    for part in parts:
+        con.execute(f"DROP TABLE {part}")
+
+
+def _write_junit(
+    files: list[Path], staging: Path, warnings: list[DataWarning], originals: dict[str, str]
+) -> Path | None:
+    events: list[dict[str, Any]] = []
+    for path in files:
+        found, problems = load_junit(path)
+        events.extend(found)
+        warnings.extend(problems)
+    if not events:
+        return None
+    out = staging / "junit.jsonl"
+    with out.open("w", encoding="utf-8") as sink:
+        for event in events:
+            sink.write(json.dumps(event, separators=(",", ":")) + "\n")
+    originals[str(out)] = "JUnit reports"
+    return out
+
+
+def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[DataWarning]:
+    """Load ``files`` into the new table ``target``; return the data warnings."""
+    counter = itertools.count()
+
+    def name_part() -> str:
+        return f"{target}__part{next(counter)}"
+
+    warnings: list[DataWarning] = []
+    originals: dict[str, str] = {}
+    json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES)]
+    junit = _write_junit([p for p in files if p.suffix == ".xml"], staging, warnings, originals)
+    if junit is not None:
+        json_files.append(junit)
+    parts = (
+        _load_json(con, json_files, name_part, staging, warnings, originals) if json_files else []
+    )
+    parquet = [p for p in files if p.suffix == ".parquet"]
+    if parquet:
+        parts += _load_parquet(con, parquet, name_part, warnings)
+    con.execute(f"DROP TABLE IF EXISTS {target}")
+    _combine(con, target, parts)
+    dropped = con.execute(
+        f"SELECT {FILE_COLUMN}, count(*) FROM {target} WHERE {TIME_COLUMN} IS NULL "
+        "GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    for source, count in dropped:
+        path = Path(source)
+        line = first_bad_timestamp_line(path) if path.name.endswith(JSON_SUFFIXES) else 0
+        warnings.append(
+            DataWarning(
+                originals.get(source, source),
+                line,
+                f"{count} event(s) without a usable timestamp dropped (first on this line)",
+            )
+        )
+    if dropped:
+        con.execute(f"DELETE FROM {target} WHERE {TIME_COLUMN} IS NULL")
+    return warnings

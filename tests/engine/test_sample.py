@@ -1,0 +1,113 @@
+"""The built-in sample dataset and the LocalBackend that serves it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from qrunner.backends.base import PreparedQuery, TargetOptions
+from qrunner.backends.local import LocalBackend
+from qrunner.engine.sample import generate_sample
+from qrunner.sources import SOURCES
+
+END = datetime(2024, 6, 12, tzinfo=UTC)
+
+
+def digest(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.jsonl"))
+    }
+
+
+def read(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_sample_is_deterministic_and_quick(tmp_path: Path) -> None:
+    started = time.monotonic()
+    summary = generate_sample(tmp_path / "a", days=8, seed=3, end=END)
+    assert time.monotonic() - started < 2
+    generate_sample(tmp_path / "b", days=8, seed=3, end=END)
+    generate_sample(tmp_path / "c", days=8, seed=4, end=END)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
+    assert set(digest(tmp_path / "a")) == {
+        "ci_tests/tests.jsonl", "ci_pipelines/pipelines.jsonl", "spans/spans.jsonl",
+        "tekton/records.jsonl",
+    }  # fmt: skip
+    assert 10_000 <= sum(summary.counts.values()) <= 100_000
+
+
+def test_sample_content(tmp_path: Path) -> None:
+    generate_sample(tmp_path, days=4, seed=1, end=END)
+    tests = read(tmp_path / "ci_tests" / "tests.jsonl")
+    assert {e["test_level"] for e in tests} == {"session", "module", "suite", "test"}
+    outcomes: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for e in tests:
+        if e["test_level"] == "test":
+            outcomes[(e["test"]["full_name"], e["git"]["commit"]["sha"])].add(e["test"]["status"])
+    assert any(statuses == {"pass", "fail"} for statuses in outcomes.values())
+    retries = [e for e in tests if e["test"].get("is_retry")]
+    assert retries and all(e["test"]["is_flaky"] for e in retries)
+    assert {e["git"]["branch"] for e in tests} > {"main"}
+    pipelines = read(tmp_path / "ci_pipelines" / "pipelines.jsonl")
+    assert {e["ci_level"] for e in pipelines} == {"pipeline", "stage", "job"}
+    spans = read(tmp_path / "spans" / "spans.jsonl")
+    assert {e["status"] for e in spans} == {"ok", "error"}
+    durations = sorted(e["duration"] for e in spans)
+    assert durations[-len(durations) // 100] > 5 * durations[len(durations) // 2]
+    start_ms = (END - timedelta(days=4)).timestamp() * 1000
+    assert all(start_ms <= e["timestamp"] < END.timestamp() * 1000 for e in spans)
+
+
+def test_backend_serves_the_sample_for_every_source(tmp_path: Path) -> None:
+    at = datetime(2024, 6, 12, 15, 30, tzinfo=UTC)
+    options = TargetOptions(target="local", at=at, cache_dir=tmp_path / "cache")
+    queries = [
+        PreparedQuery("tests", SOURCES["datadog.ci_tests"], {
+            "compute": [{"aggregation": "count"}],
+            "filter": {"from": "now-7d", "query": "@test.status:fail test_level:test"},
+            "group_by": [{"facet": "@test.service"}],
+        }),
+        PreparedQuery("pipelines", SOURCES["datadog.ci_pipelines"], {
+            "compute": [{"aggregation": "pc90", "metric": "@duration"}],
+            "filter": {"from": "now-7d", "query": "ci_level:pipeline"},
+        }),
+        PreparedQuery("spans", SOURCES["datadog.spans"], {"data": {
+            "type": "aggregate_request",
+            "attributes": {"compute": [{"aggregation": "count"}], "filter": {"from": "now-1h"},
+                           "group_by": [{"facet": "status"}]},
+        }}),
+        PreparedQuery("tekton", SOURCES["tekton.summary"], {
+            "parent": "-/results/-", "summary": "total", "filter": "data_type == PIPELINE_RUN",
+        }),
+    ]  # fmt: skip
+
+    async def run() -> list[dict[str, Any]]:
+        backend = LocalBackend(options)
+        try:
+            answers = await asyncio.gather(*(backend.execute(q) for q in queries))
+            assert len(backend.notices) == 1 and "sample" in backend.notices[0]
+            assert backend.warnings == []
+            return list(answers)
+        finally:
+            await backend.aclose()
+
+    tests, pipelines, spans, tekton = asyncio.run(run())
+    assert len(tests["data"]["buckets"]) == 3
+    assert tests["data"]["buckets"][0]["computes"]["c0"] > 0
+    assert pipelines["data"]["buckets"][0]["computes"]["c0"] > 60e9
+    assert {b["attributes"]["by"]["status"] for b in spans["data"]} <= {"ok", "error"}
+    assert tekton["summary"][0]["total"] > 0
+    stamp = json.loads((tmp_path / "cache" / "sample-data" / ".qrunner-sample.json").read_text())
+    assert stamp["end"] == "2024-06-13T00:00:00+00:00"
+    again = LocalBackend(options)
+    asyncio.run(again.execute(queries[1]))
+    assert "cached" in again.notices[0]
+    asyncio.run(again.aclose())
