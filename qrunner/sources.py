@@ -6,7 +6,9 @@ backend family that can run it remotely and the local dataset that answers it of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,31 @@ SOURCES: dict[str, Source] = {
 # Not a query source: where qrunner publishes its own results.
 PRODUCT_ANALYTICS_SCHEMA = "datadog.product_analytics"
 PRODUCT_ANALYTICS_PATH = "/api/v2/prodlytics"
+
+
+_DIRECTIONS = ("ASC", "asc", "DESC", "desc")
+
+
+def server_order_by(order_by: str) -> str:
+    """Tekton's server takes ``running ASC``; its docs (and so specs) may say ``ASC running``."""
+    words = order_by.strip().split(" ")
+    if len(words) == 2 and words[0] in _DIRECTIONS and words[1] not in _DIRECTIONS:
+        return f"{words[1]} {words[0]}"
+    return order_by
+
+
+def tekton_query_params(request: Mapping[str, Any]) -> dict[str, str]:
+    """The query parameters to send for a spec's Tekton request (everything but ``parent``).
+
+    ``summary`` is always sent (the server rejects a missing one although the docs give it a
+    default); ``order_by`` goes in the server's field-first form.
+    """
+    params = {"summary": str(request.get("summary") or "total")}
+    for name in ("group_by", "order_by", "filter"):
+        value = request.get(name)
+        if value is not None and str(value) != "":
+            params[name] = server_order_by(str(value)) if name == "order_by" else str(value)
+    return params
 
 
 def aggregate_attributes(source: Source, request: dict[str, object]) -> dict[str, object]:

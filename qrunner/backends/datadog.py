@@ -1,0 +1,177 @@
+"""The Datadog backend: the three aggregate endpoints (CI tests, CI pipelines, spans).
+
+Hosts: ``https://api.<DD_SITE>`` (``QRUNNER_DATADOG_URL`` overrides, e.g. for the emulator).
+Keys come from ``DD_API_KEY`` and ``DD_APP_KEY`` and go out as ``DD-API-KEY`` and
+``DD-APPLICATION-KEY``. The rendered request is sent exactly; the response comes back as the
+API shaped it (``meta.status: timeout`` and ``meta.warnings`` included) for ``results.py``.
+Site → host mapping for Product Analytics' intake lives here too, next to the API's.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from qrunner.backends.base import PreparedQuery, TargetOptions
+from qrunner.backends.http import DEFAULT_BUDGETS, HttpClient, RetryPolicy
+from qrunner.errors import QueryError, UsageError
+from qrunner.secrets import register_secret
+
+DEFAULT_SITE = "datadoghq.com"
+SITES = (
+    "datadoghq.com",
+    "us3.datadoghq.com",
+    "us5.datadoghq.com",
+    "ap1.datadoghq.com",
+    "ap2.datadoghq.com",
+    "datadoghq.eu",
+    "uk1.datadoghq.com",
+    "ddog-gov.com",
+    "us2.ddog-gov.com",
+)
+# Product Analytics is not offered on these sites.
+NO_PRODUCT_ANALYTICS = ("uk1.datadoghq.com", "ddog-gov.com", "us2.ddog-gov.com")
+MAX_PAGES = 10  # tests aggregate's advisory cursor is followed at most this many times
+TESTS_PATH = "/api/v2/ci/tests/analytics/aggregate"
+
+
+def resolve_site(env: Mapping[str, str]) -> str:
+    """``DD_SITE`` (default ``datadoghq.com``), checked against the known sites."""
+    site = (env.get("DD_SITE") or DEFAULT_SITE).strip().lower().removeprefix("https://")
+    site = site.rstrip("/")
+    if site in SITES:
+        return site
+    if site.startswith(("app.", "api.")) and site[4:] in SITES:
+        raise UsageError(
+            f"DD_SITE={site!r} is a host, not a site: set DD_SITE={site[4:]!r} "
+            f"(the API host is api.{site[4:]})"
+        )
+    raise UsageError(
+        f"DD_SITE={site!r} is not a Datadog site; known sites: {', '.join(SITES)} "
+        "(set QRUNNER_DATADOG_URL for anything else)"
+    )
+
+
+def api_base_url(env: Mapping[str, str]) -> str:
+    override = env.get("QRUNNER_DATADOG_URL", "").strip()
+    if override:
+        return override.rstrip("/")
+    return f"https://api.{resolve_site(env)}"
+
+
+def intake_base_url(env: Mapping[str, str]) -> str:
+    """Product Analytics' host: ``browser-intake-<site>`` with the dot before ``datadoghq``
+    turned into a dash (``us3.datadoghq.com`` → ``browser-intake-us3-datadoghq.com``)."""
+    override = env.get("QRUNNER_DATADOG_INTAKE_URL", "").strip()
+    if override:
+        return override.rstrip("/")
+    site = resolve_site(env)
+    if site in NO_PRODUCT_ANALYTICS:
+        raise UsageError(f"Product Analytics is not available on {site}; nothing was sent")
+    return f"https://browser-intake-{site.replace('.datadoghq', '-datadoghq')}"
+
+
+def read_keys(env: Mapping[str, str], *, app_key: bool) -> dict[str, str]:
+    """The auth headers, registered as secrets; a missing key names its variable."""
+    names = [("DD_API_KEY", "DD-API-KEY")] + ([("DD_APP_KEY", "DD-APPLICATION-KEY")] * app_key)
+    missing = [var for var, _ in names if not env.get(var, "").strip()]
+    if missing:
+        raise UsageError(f"set {' and '.join(missing)} to query Datadog (missing: {missing[0]})")
+    headers = {}
+    for var, header in names:
+        value = env[var].strip()
+        register_secret(value)
+        headers[header] = value
+    return headers
+
+
+class DatadogBackend:
+    """Runs Datadog aggregate queries over HTTP; see :mod:`qrunner.backends.http` for errors."""
+
+    name = "datadog"
+
+    def __init__(self, options: TargetOptions, *, retry: RetryPolicy | None = None) -> None:
+        self.options = options
+        headers = read_keys(options.env, app_key=True)
+        self.client = HttpClient(
+            base_url=api_base_url(options.env),
+            headers=headers,
+            service="Datadog",
+            request_timeout=options.request_timeout,
+            concurrency=options.concurrency,
+            deadline=options.deadline,
+            retry=retry,
+            budgets=DEFAULT_BUDGETS,
+            secrets=tuple(headers.values()),
+            auth_hint="the keys come from DD_API_KEY and DD_APP_KEY; the application key "
+            "needs read access to CI Visibility / APM (and DD_SITE must match the org)",
+        )
+
+    def __repr__(self) -> str:
+        return f"DatadogBackend({self.client!r})"
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def execute(self, query: PreparedQuery) -> dict[str, Any]:
+        path = query.source.path
+        reply = await self.client.request("POST", path, json_body=query.request)
+        response = reply.body if isinstance(reply.body, dict) else {"data": reply.body}
+        if path == TESTS_PATH:
+            response = await self._follow_pages(query.request, response)
+        return response
+
+    async def _follow_pages(self, request: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
+        """Follow tests aggregate's ``meta.page.after`` (advisory: no request declares a page
+        field), concatenating buckets; a refused or looping cursor stops with a warning."""
+        response = copy.deepcopy(first)
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            cursor = _cursor(response)
+            if cursor is None or cursor in seen:
+                return response
+            seen.add(cursor)
+            try:
+                reply = await self.client.request(
+                    "POST", TESTS_PATH, json_body={**request, "page": {"cursor": cursor}}
+                )
+            except QueryError as exc:
+                _warn(response, f"stopped following meta.page.after: {exc}")
+                return response
+            page = reply.body if isinstance(reply.body, dict) else {}
+            buckets = (page.get("data") or {}).get("buckets") or []
+            response.setdefault("data", {}).setdefault("buckets", []).extend(buckets)
+            meta = dict(page.get("meta") or {})
+            for key in ("status", "warnings"):
+                if key in meta:
+                    _merge_meta(response, key, meta[key])
+            response_meta = response.setdefault("meta", {})
+            response_meta.pop("page", None)
+            if buckets and meta.get("page"):
+                response_meta["page"] = meta["page"]
+        if _cursor(response) is not None:
+            _warn(response, f"more buckets than {MAX_PAGES} pages; the rest were not fetched")
+        return response
+
+
+def _cursor(response: dict[str, Any]) -> str | None:
+    page = (response.get("meta") or {}).get("page") or {}
+    after = page.get("after") if isinstance(page, dict) else None
+    return after if isinstance(after, str) and after else None
+
+
+def _merge_meta(response: dict[str, Any], key: str, value: Any) -> None:
+    meta = response.setdefault("meta", {})
+    if key == "status":
+        # One partial page makes the whole answer partial.
+        if value == "timeout" or "status" not in meta:
+            meta["status"] = value
+    elif isinstance(value, list):
+        meta.setdefault("warnings", []).extend(value)
+
+
+def _warn(response: dict[str, Any], text: str) -> None:
+    response.setdefault("meta", {}).setdefault("warnings", []).append(
+        {"code": "qrunner", "title": text}
+    )

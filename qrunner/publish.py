@@ -1,0 +1,166 @@
+"""Publishing check results to Datadog Product Analytics as server-side events.
+
+One event per check result (``event.name: qrunner.check``), sent one per request to
+``POST /api/v2/prodlytics`` on the intake host (``browser-intake-<site>``, see
+:func:`qrunner.backends.datadog.intake_base_url`; ``QRUNNER_DATADOG_INTAKE_URL`` overrides).
+Every event is validated against the generated ``datadog.product_analytics.request`` schema
+before anything is sent. A 202 means "accepted", not "stored". Publishing reports its
+failures as data (:class:`PublishReport`); it never changes the gate's verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qrunner.sources import PRODUCT_ANALYTICS_PATH, PRODUCT_ANALYTICS_SCHEMA
+
+if TYPE_CHECKING:
+    from qrunner.backends.http import HttpClient
+
+EVENT_NAME = "qrunner.check"
+MAX_EVENT_BYTES = 5 * 1024 * 1024  # the intake's limit, uncompressed
+PUBLISH_RETRY_STATUSES = frozenset({408, 429, 500, 503})
+PUBLISH_CONCURRENCY = 4
+
+# (intake base URL, headers, deadline) → a client; tests inject short backoffs here.
+ClientFactory = Callable[[str, dict[str, str], float | None], "HttpClient"]
+
+
+@dataclass(slots=True)
+class PublishReport:
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: numbers, strings, booleans and None as they are; anything else as text."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(getattr(value, "value", value))
+
+
+def build_events(
+    run: Any,
+    *,
+    application_id: str,
+    repository: str | None,
+    run_id: str,
+    git_commit: str | None,
+) -> list[dict[str, Any]]:
+    """One server-side event per check result of ``run`` (a ``RunResult``, read duck-typed)."""
+    target = _plain(getattr(run, "target", None))
+    events = []
+    for spec in getattr(run, "specs", []):
+        source = getattr(spec, "source", None)
+        for check in getattr(spec, "checks", []):
+            events.append(
+                {
+                    "type": "server",
+                    "application": {"id": application_id},
+                    "event": {"name": EVENT_NAME},
+                    "account": {"id": repository or "qrunner"},
+                    "session": {"id": run_id},
+                    "qrunner": {
+                        "spec": _plain(getattr(spec, "name", None)),
+                        "check": _plain(getattr(check, "name", None)),
+                        "status": _plain(getattr(check, "status", None)),
+                        "observed": _plain(getattr(check, "observed", None)),
+                        "threshold": _plain(getattr(check, "threshold", None)),
+                        "unit": _plain(getattr(check, "unit", None)),
+                        "run_id": run_id,
+                        "git_commit": git_commit,
+                        "source": _plain(getattr(source, "name", source)),
+                        "target": target,
+                    },
+                }
+            )
+    return events
+
+
+def check_event(event: dict[str, Any]) -> list[str]:
+    """Schema problems of one event; ``[]`` when valid (or when no schema store is present)."""
+    try:
+        from qrunner.schemastore import validate_instance
+    except ImportError:  # a partial checkout: the server will judge
+        return []
+    return [str(issue) for issue in validate_instance(PRODUCT_ANALYTICS_SCHEMA + ".request", event)]
+
+
+def _label(event: dict[str, Any]) -> str:
+    attrs = event.get("qrunner") or {}
+    return f"{attrs.get('spec')}/{attrs.get('check')}" if attrs else "event"
+
+
+def _default_client(base_url: str, headers: dict[str, str], deadline: float | None) -> HttpClient:
+    from qrunner.backends.http import HttpClient
+
+    return HttpClient(
+        base_url=base_url,
+        headers=headers,
+        service="Datadog Product Analytics",
+        concurrency=PUBLISH_CONCURRENCY,
+        deadline=deadline,
+        secrets=tuple(headers.values()),
+        auth_hint="the API key comes from DD_API_KEY (and DD_SITE must match its org)",
+        retry_statuses=PUBLISH_RETRY_STATUSES,
+    )
+
+
+async def publish_events(
+    events: list[dict[str, Any]],
+    *,
+    env: Mapping[str, str],
+    deadline: float | None,
+    client_factory: ClientFactory | None = None,
+) -> PublishReport:
+    """Send ``events``; raises ``UsageError`` only for setup problems (site, missing key)."""
+    from qrunner.backends.datadog import intake_base_url, read_keys
+    from qrunner.errors import BackendError, QueryError
+
+    report = PublishReport()
+    base_url = intake_base_url(env)  # refuses gov sites and uk1 before anything is sent
+    headers = read_keys(env, app_key=False)
+    client = (client_factory or _default_client)(base_url, headers, deadline)
+    refused: list[str] = []  # an auth failure: the other events would fail the same way
+
+    async def send(event: dict[str, Any]) -> None:
+        issues = check_event(event)
+        if issues:
+            report.failed += 1
+            report.errors.append(f"{_label(event)}: not sent, invalid event: {'; '.join(issues)}")
+            return
+        if len(json.dumps(event).encode()) > MAX_EVENT_BYTES:
+            report.failed += 1
+            report.errors.append(f"{_label(event)}: not sent, the event is over 5 MB")
+            return
+        if refused:
+            report.failed += 1
+            return
+        try:
+            await client.request("POST", PRODUCT_ANALYTICS_PATH, json_body=event)
+        except QueryError as exc:
+            report.failed += 1
+            report.errors.append(f"{_label(event)}: rejected: {exc}")
+        except BackendError as exc:
+            report.failed += 1
+            if exc.status == 413:
+                report.errors.append(f"{_label(event)}: too large for the intake (HTTP 413)")
+            elif exc.status in (401, 403):
+                refused.append(str(exc))
+                hint = "" if "DD_API_KEY" in str(exc) else " — check DD_API_KEY and DD_SITE"
+                report.errors.append(f"{exc}{hint} (no further events sent)")
+            else:
+                report.errors.append(f"{_label(event)}: {exc}")
+        else:
+            report.sent += 1
+
+    try:
+        await asyncio.gather(*(send(event) for event in events))
+    finally:
+        await client.aclose()
+    return report

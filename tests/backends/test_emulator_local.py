@@ -1,0 +1,55 @@
+"""The emulator answering from the real local engine over the sample dataset."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qrunner.backends.base import PreparedQuery
+from qrunner.backends.datadog import DatadogBackend
+from qrunner.backends.tekton import TektonBackend
+from qrunner.emulator import running_emulator
+from qrunner.errors import QueryError
+from qrunner.sources import SOURCES
+
+pytest.importorskip("qrunner.backends.local")
+
+
+def _execute(backend: Any, query: PreparedQuery) -> Any:
+    async def run() -> Any:
+        try:
+            return await backend.execute(query)
+        finally:
+            await backend.aclose()
+
+    return asyncio.run(run())
+
+
+def test_remote_answers_equal_local_answers(kit: Any, tmp_path: Path) -> None:
+    from qrunner.backends.local import LocalBackend
+
+    query = kit.ci_query("@test.status:fail")
+    local_options = kit.make_options("", target="local", cache_dir=tmp_path)
+    expected = _execute(LocalBackend(local_options), query)
+    with running_emulator(at=kit.AT, cache_dir=tmp_path, api_key=kit.API_KEY) as emu:
+        remote = _execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), query)
+        tekton = _execute(
+            TektonBackend(kit.make_options(emu.url), retry=kit.FAST),
+            PreparedQuery(
+                spec_name="t",
+                source=SOURCES["tekton.summary"],
+                request={"parent": "-/results/-", "summary": "total"},
+            ),
+        )
+        bad = PreparedQuery(
+            spec_name="b",
+            source=SOURCES["datadog.ci_tests"],
+            request={"compute": [{"aggregation": "nonsense"}]},
+        )
+        with pytest.raises(QueryError):
+            _execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), bad)
+    assert remote["data"] == expected["data"]
+    assert "summary" in tekton
