@@ -62,6 +62,17 @@ def _target_options(func: Any) -> Any:
         help="Local data directory (ci_tests/, ci_pipelines/, spans/, tekton/). Env: QRUNNER_DATA. "
         "Default: a built-in sample dataset.",
     )(func)
+    func = click.option(
+        "--tekton-ca",
+        type=click.Path(dir_okay=False, exists=True),
+        default=None,
+        help="CA bundle for Tekton Results' TLS certificate. Env: TEKTON_RESULTS_CA.",
+    )(func)
+    func = click.option(
+        "--tekton-insecure",
+        is_flag=True,
+        help="Do not verify Tekton Results' TLS certificate (loudly warned; prefer --tekton-ca).",
+    )(func)
     return func
 
 
@@ -145,7 +156,7 @@ def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
 
     \b
     Example:
-      qrunner render queries/flaky-tests.yaml --at 2024-05-01T06:00:00Z
+      qrunner render queries/flaky-tests-main.yaml --at 2024-05-01T06:00:00Z
     """
     from qrunner.render import build_renderer
     from qrunner.runner import render_one
@@ -163,13 +174,19 @@ def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
 @_common_render_options
 @_target_options
 def query(
-    spec: str, variables: tuple[str, ...], at: str | None, target: str | None, data_dir: Path | None
+    spec: str,
+    variables: tuple[str, ...],
+    at: str | None,
+    target: str | None,
+    data_dir: Path | None,
+    tekton_ca: str | None,
+    tekton_insecure: bool,
 ) -> None:
     """Run SPEC's query and print the raw response JSON, exactly as the API returns it.
 
     \b
     Example:
-      qrunner query queries/pipeline-duration.yaml --at 2024-05-01T06:00:00Z
+      qrunner query queries/pipeline-duration-p90.yaml --at 2024-05-01T06:00:00Z
     """
     import json
 
@@ -177,7 +194,14 @@ def query(
     from qrunner.runner import query_one, target_options
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
-    options = target_options(target=target, data_dir=data_dir, at=renderer.at, environ=os.environ)
+    options = target_options(
+        target=target,
+        data_dir=data_dir,
+        at=renderer.at,
+        environ=os.environ,
+        tekton_ca=tekton_ca,
+        tekton_insecure=tekton_insecure,
+    )
     response, notices = query_one(Path(spec), renderer, options)
     for notice in notices:
         click.echo(f"qrunner: {notice}", err=True)
@@ -240,6 +264,8 @@ def run(
     at: str | None,
     target: str | None,
     data_dir: Path | None,
+    tekton_ca: str | None,
+    tekton_insecure: bool,
     reports: tuple[str, ...],
     fail_on: str,
     concurrency: int,
@@ -263,6 +289,8 @@ def run(
         at=at,
         target=target,
         data_dir=data_dir,
+        tekton_ca=tekton_ca,
+        tekton_insecure=tekton_insecure,
         reports=[parse_report_option(r) for r in reports],
         fail_on=fail_on,
         concurrency=concurrency,
@@ -382,7 +410,15 @@ def emulator(data_dir: Path | None, host: str, port: int) -> None:
     """
     from qrunner.emulator import serve
 
-    serve(data_dir=data_dir, host=host, port=port)
+    def ready(url: str) -> None:
+        click.echo(f"qrunner emulator listening on {url} (Ctrl-C to stop)", err=True)
+        click.echo(
+            f"  export QRUNNER_DATADOG_URL={url} QRUNNER_DATADOG_INTAKE_URL={url} "
+            f"TEKTON_RESULTS_URL={url} DD_API_KEY=emulator DD_APP_KEY=emulator",
+            err=True,
+        )
+
+    serve(data_dir=data_dir, host=host, port=port, ready=ready)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -50,6 +50,8 @@ class RunOptions:
     at: str | None = None
     target: str | None = None
     data_dir: Path | None = None
+    tekton_ca: str | None = None
+    tekton_insecure: bool = False
     reports: list[ReportRequest] = field(default_factory=list)
     fail_on: str = "fail"
     concurrency: int = 8
@@ -95,6 +97,8 @@ def target_options(
     environ: Mapping[str, str],
     concurrency: int = 8,
     deadline: float | None = None,
+    tekton_ca: str | None = None,
+    tekton_insecure: bool = False,
 ) -> TargetOptions:
     chosen = target or environ.get("QRUNNER_TARGET") or "local"
     if chosen not in ("local", *REMOTE_FAMILIES, "remote"):
@@ -111,8 +115,8 @@ def target_options(
         concurrency=concurrency,
         deadline=deadline,
         env=dict(environ),
-        tekton_ca=environ.get("TEKTON_RESULTS_CA"),
-        tekton_insecure=environ.get("TEKTON_RESULTS_INSECURE", "").lower() in ("1", "true", "yes"),
+        tekton_ca=tekton_ca or environ.get("TEKTON_RESULTS_CA") or None,
+        tekton_insecure=tekton_insecure,
     )
 
 
@@ -216,16 +220,8 @@ class _Run:
         self.options = options
         self.backends = Backends(targets)
         self.semaphore = asyncio.Semaphore(options.concurrency)
-        self.shared: dict[str, asyncio.Task[dict[str, Any]]] = {}
         self.stopping = False
-
-    async def _fetch(self, source: Source, query: PreparedQuery, key: str) -> dict[str, Any]:
-        # Identical rendered requests in one run are sent once and shared by their checks.
-        task = self.shared.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._send(source, query))
-            self.shared[key] = task
-        return await asyncio.shield(task)
+        self.stop_reason = "interrupted"
 
     async def _send(self, source: Source, query: PreparedQuery) -> dict[str, Any]:
         async with self.semaphore:
@@ -258,7 +254,7 @@ class _Run:
         )
         try:
             query = PreparedQuery(spec.name, source, rendered.request)
-            response = await self._fetch(source, query, digest)
+            response = await self._send(source, query)
             result = normalize_response(
                 source, response, grouped=_is_grouped(source, rendered.request)
             )
@@ -267,7 +263,7 @@ class _Run:
             outcome.partial = result.partial
             outcome.warnings = list(result.warnings)
         except asyncio.CancelledError:
-            outcome.error = "interrupted before the query finished"
+            outcome.error = f"{self.stop_reason} before the query finished"
             outcome.error_code = ExitCode.BACKEND_ERROR
         except QrunnerError as e:
             outcome.error = str(e)
@@ -332,6 +328,7 @@ async def _run_async(
             _, pending = await asyncio.wait(tasks, timeout=options.timeout)
             if pending:
                 run.stopping = True
+                run.stop_reason = "run deadline exceeded (--timeout)"
                 for task in pending:
                     task.cancel()
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
@@ -367,6 +364,8 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         environ=options.environ,
         concurrency=options.concurrency,
         deadline=deadline,
+        tekton_ca=options.tekton_ca,
+        tekton_insecure=options.tekton_insecure,
     )
     report = validate_specs(options.paths, renderer)
     ready = [r for r in report.ready if matches_selectors(r, options.selectors)]

@@ -188,6 +188,9 @@ class HttpClient:
             self.stats.coalesced += 1
             return await asyncio.shield(shared)
         task = asyncio.ensure_future(self._send(method.upper(), url, path, body))
+        # When every awaiter was cancelled (deadline, SIGTERM) nobody reads the outcome: mark it
+        # retrieved so asyncio does not log "Task exception was never retrieved".
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
         self._shared[key] = task
         return await asyncio.shield(task)
 

@@ -25,6 +25,7 @@ Queries take their own cursor (:meth:`LocalStore.cursor`); loading is serialised
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -208,9 +209,14 @@ class LocalStore:
             return self._connect().cursor()
 
     def close(self) -> None:
+        import duckdb
+
         with self._lock:
             if self._con is not None:
-                self._con.close()
+                # A query still running in another thread (an emulator request answered
+                # while it shuts down) keeps the connection busy; the process is ending.
+                with contextlib.suppress(duckdb.Error):
+                    self._con.close()
                 self._con = None
             self._datasets.clear()
 

@@ -12,6 +12,7 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same directory,
     fsync'd and then renamed over ``path``; the temporary file never outlives a failure."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)  # --report json:out/run.json makes out/
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
