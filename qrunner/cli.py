@@ -141,7 +141,7 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
     from qrunner.validate import validate_specs
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
-    report = validate_specs(_paths(paths), renderer)
+    report = validate_specs(_paths(paths), renderer, keep=False)
     click.echo(format_validation(report, fmt), nl=False)
     sys.exit(ExitCode.SPEC_ERROR if report.failed else ExitCode.OK)
 

@@ -98,43 +98,47 @@ def _walk(root: Path) -> Iterable[Path]:
                 yield Path(dirpath) / name
 
 
+def load_spec_file(path: Path) -> tuple[str, LoadedSpec | None, list[Diagnostic]]:
+    """Read and model-check one file: (display path, the spec or None, its diagnostics)."""
+    display = display_path(path)
+    try:
+        doc = load_yaml_file(path, display)
+    except SpecError as e:
+        return display, None, [Diagnostic.from_error(e)]
+    spec, diagnostics = validate_model(doc)
+    if diagnostics:
+        return display, None, diagnostics
+    return display, LoadedSpec(path=path, display=display, doc=doc, spec=spec), []
+
+
 def load_specs(paths: Sequence[Path]) -> LoadResult:
     """Load every spec under ``paths``; bad files become diagnostics, never exceptions."""
     result = LoadResult()
     for path in discover_specs(paths):
-        display = display_path(path)
-        try:
-            doc = load_yaml_file(path, display)
-        except SpecError as e:
-            result.failed[display] = [Diagnostic.from_error(e)]
-            continue
-        spec, diagnostics = validate_model(doc)
-        if diagnostics:
+        display, loaded, diagnostics = load_spec_file(path)
+        if loaded is None:
             result.failed[display] = diagnostics
         else:
-            result.specs.append(LoadedSpec(path=path, display=display, doc=doc, spec=spec))
-    _check_unique_names(result)
+            result.specs.append(loaded)
+    named = [(s.spec.name, s.display, s.locate(("name",))) for s in result.specs]
+    for display, diagnostic in find_duplicate_names(named):
+        result.failed.setdefault(display, []).append(diagnostic)
+    result.specs = [s for s in result.specs if s.display not in result.failed]
     return result
 
 
-def _check_unique_names(result: LoadResult) -> None:
-    first: dict[str, LoadedSpec] = {}
-    duplicates: list[LoadedSpec] = []
-    for loaded in result.specs:
-        name = loaded.spec.name
-        if name in first:
-            other = first[name]
-            result.failed.setdefault(loaded.display, []).append(
-                Diagnostic(
-                    loaded.locate(("name",)),
-                    f"duplicate spec name '{name}' (also defined in {other.locate(('name',))})",
-                    "name",
-                )
-            )
-            duplicates.append(loaded)
-        else:
-            first[name] = loaded
-    result.specs = [s for s in result.specs if s not in duplicates]
+def find_duplicate_names(
+    named: Sequence[tuple[str, str, Location]],
+) -> list[tuple[str, Diagnostic]]:
+    """(display, error) for every spec whose name an earlier one has; the error names both."""
+    first: dict[str, Location] = {}
+    found = []
+    for name, display, location in named:
+        other = first.setdefault(name, location)
+        if other is not location:
+            message = f"duplicate spec name '{name}' (also defined in {other})"
+            found.append((display, Diagnostic(location, message, "name")))
+    return found
 
 
 def validate_model(doc: YamlDocument) -> tuple[Any, list[Diagnostic]]:

@@ -14,8 +14,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import QueryError, SpecError
-from qrunner.loader import Diagnostic, LoadedSpec, load_specs
+from qrunner.errors import Location, QueryError, SpecError
+from qrunner.loader import (
+    Diagnostic,
+    LoadedSpec,
+    discover_specs,
+    find_duplicate_names,
+    load_spec_file,
+)
 from qrunner.render import RenderedSpec, Renderer
 from qrunner.sources import SOURCES, Source, aggregate_attributes
 from qrunner.yamlsource import PathKey, format_pointer
@@ -32,16 +38,79 @@ class ValidationReport:
         return [d for ds in self.failed.values() for d in ds]
 
 
-def validate_specs(paths: Sequence[Path], renderer: Renderer) -> ValidationReport:
-    loaded = load_specs(paths)
-    report = ValidationReport(failed=dict(loaded.failed))
-    report.total = len(loaded.specs) + len(loaded.failed)
-    for spec in loaded.specs:
-        rendered, diagnostics = validate_loaded(spec, renderer)
-        if diagnostics:
-            report.failed.setdefault(spec.display, []).extend(diagnostics)
-        elif rendered is not None:
-            report.ready.append(rendered)
+# Below this many files a second process costs more than it saves.
+PARALLEL_MIN_FILES = 200
+
+
+@dataclass(slots=True)
+class _FileResult:
+    display: str
+    name: str | None  # when the file read as a spec, for the duplicate-name check
+    name_location: Location | None
+    rendered: RenderedSpec | None  # only when asked for: it is costly to send between processes
+    diagnostics: list[Diagnostic]
+
+
+def _validate_file(path: Path, renderer: Renderer, keep: bool) -> _FileResult:
+    display, loaded, diagnostics = load_spec_file(path)
+    if loaded is None:
+        return _FileResult(display, None, None, None, diagnostics)
+    rendered, diagnostics = validate_loaded(loaded, renderer)
+    kept = rendered if keep and not diagnostics else None
+    return _FileResult(display, loaded.spec.name, loaded.locate(("name",)), kept, diagnostics)
+
+
+# Set before forking, inherited by the workers (nothing to pickle on the way in).
+_WORKER_STATE: tuple[Renderer, bool] | None = None
+
+
+def _validate_chunk(paths: list[Path]) -> list[_FileResult]:
+    assert _WORKER_STATE is not None
+    renderer, keep = _WORKER_STATE
+    return [_validate_file(path, renderer, keep) for path in paths]
+
+
+def _validate_files(paths: list[Path], renderer: Renderer, keep: bool) -> list[_FileResult]:
+    """Each file on its own; large trees are split across the CPUs (fork, where available)."""
+    import multiprocessing
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    if (
+        len(paths) < PARALLEL_MIN_FILES
+        or workers < 2
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return [_validate_file(path, renderer, keep) for path in paths]
+    global _WORKER_STATE  # noqa: PLW0603 - the fork start method hands state over this way
+    _WORKER_STATE = (renderer, keep)
+    first = _validate_file(paths[0], renderer, keep)  # imports everything once, before forking
+    size = -(-(len(paths) - 1) // (workers * 2))
+    chunks = [paths[i : i + size] for i in range(1, len(paths), size)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return [first, *(r for chunk in pool.map(_validate_chunk, chunks) for r in chunk)]
+
+
+def validate_specs(
+    paths: Sequence[Path], renderer: Renderer, *, keep: bool = True
+) -> ValidationReport:
+    """Validate every spec under ``paths``; ``keep=False`` (``qrunner validate``) returns only
+    the diagnostics, which lets large trees be checked in parallel cheaply."""
+    results = _validate_files(discover_specs(paths), renderer, keep)
+    report = ValidationReport(total=len(results))
+    for result in results:
+        if result.diagnostics:
+            report.failed[result.display] = result.diagnostics
+    named = [
+        (r.name, r.display, r.name_location)
+        for r in results
+        if r.name is not None and r.name_location is not None
+    ]
+    for display, diagnostic in find_duplicate_names(named):
+        report.failed.setdefault(display, []).append(diagnostic)
+    report.ready = [
+        r.rendered for r in results if r.rendered is not None and r.display not in report.failed
+    ]
     return report
 
 

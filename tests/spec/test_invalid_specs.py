@@ -108,3 +108,23 @@ def test_every_error_is_reported_not_just_the_first(tmp_path: Path, run_cli: Any
 def test_missing_path_is_a_usage_error(run_cli: Any) -> None:
     result = run_cli("validate", "does/not/exist", expect=2)
     assert "no such file or directory: does/not/exist" in result.stderr
+
+
+def test_large_trees_are_checked_in_parallel_with_the_same_findings(
+    tmp_path: Path, run_cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    import qrunner.validate
+
+    for i in range(260):
+        (tmp_path / f"s{i:03d}.yaml").write_text(_spec(f"spec-{i}"))
+    (tmp_path / "s001.yaml").write_text(_spec("spec-1") + "nmae: typo\n")
+    (tmp_path / "s250.yaml").write_text(_spec("spec-7"))  # a duplicate, far from its twin
+    parallel = run_cli("validate", str(tmp_path), "--format", "json", expect=2)
+    monkeypatch.setattr(qrunner.validate, "PARALLEL_MIN_FILES", 10**9)
+    sequential = run_cli("validate", str(tmp_path), "--format", "json", expect=2)
+    assert json.loads(parallel.stdout) == json.loads(sequential.stdout)
+    messages = [e["message"] for e in json.loads(parallel.stdout)["errors"]]
+    assert any("duplicate spec name 'spec-7'" in m for m in messages)
+    assert any("did you mean 'name'" in m for m in messages)
