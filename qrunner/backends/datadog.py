@@ -125,6 +125,8 @@ class DatadogBackend:
     async def _follow_pages(self, request: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
         """Follow tests aggregate's ``meta.page.after`` (advisory: no request declares a page
         field), concatenating buckets; a refused or looping cursor stops with a warning."""
+        if _cursor(first) is None:  # the usual case: nothing to follow, nothing to copy
+            return first
         response = copy.deepcopy(first)
         seen: set[str] = set()
         for _ in range(MAX_PAGES):

@@ -121,6 +121,10 @@ def describe_unreadable(text: str) -> str:
     return f"{kind}: {excerpt!r}" if kind else repr(excerpt)
 
 
+_ACCEPT_JSON = {"Accept": "application/json"}
+_JSON_BODY_HEADERS = {"Accept": "application/json", "Content-Type": "application/json"}
+
+
 class HttpClient:
     """A resilient JSON client for one API. Safe to share between tasks of one event loop."""
 
@@ -153,6 +157,8 @@ class HttpClient:
         self._sem = asyncio.Semaphore(max(1, concurrency))
         self._pacer = Pacer(budgets or {})
         self._shared: dict[tuple[str, str, str], asyncio.Future[Reply]] = {}
+        self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        self._timeout = httpx.Timeout(request_timeout)
         self._client = httpx.AsyncClient(
             headers=dict(headers or {}),
             http1=True,
@@ -181,7 +187,7 @@ class HttpClient:
     ) -> Reply:
         """Send once per run: an identical (method, URL, body) request shares the first's answer."""
         body = None if json_body is None else json.dumps(json_body, sort_keys=True)
-        url = str(httpx.URL(self.base_url + path, params=dict(params or {})))
+        url = self._url(path, params)
         key = (method.upper(), url, body or "")
         shared = self._shared.get(key)
         if shared is not None:
@@ -193,6 +199,14 @@ class HttpClient:
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         self._shared[key] = task
         return await asyncio.shield(task)
+
+    def _url(self, path: str, params: Mapping[str, str] | None) -> str:
+        """The full URL, built once per (path, params): parsing URLs is not free at 500 req/s."""
+        key = (path, tuple(sorted((params or {}).items())))
+        url = self._urls.get(key)
+        if url is None:
+            url = self._urls[key] = str(httpx.URL(self.base_url + path, params=dict(key[1])))
+        return url
 
     def _fail_if_past_deadline(self, wait: float, url: str, status: int | None, why: str) -> None:
         if self.deadline is not None and time.monotonic() + wait > self.deadline:
@@ -247,11 +261,11 @@ class HttpClient:
                     "gave up: the run's deadline has passed", url=strip_credentials(url)
                 )
         self.stats.attempts += 1
-        headers = {"Content-Type": "application/json"} if body is not None else {}
-        headers["Accept"] = "application/json"
+        headers = _JSON_BODY_HEADERS if body is not None else _ACCEPT_JSON
+        per_request = self._timeout if timeout == self.request_timeout else httpx.Timeout(timeout)
         try:
             response = await self._client.request(
-                method, url, content=body, headers=headers, timeout=httpx.Timeout(timeout)
+                method, url, content=body, headers=headers, timeout=per_request
             )
         except httpx.TimeoutException:
             self._pacer.release(path, ticket)
@@ -270,7 +284,6 @@ class HttpClient:
         lowered = {k.lower(): v for k, v in response.headers.items()}
         self._pacer.observe(path, ticket, lowered, status)
         text = response.text
-        where = strip_credentials(url)
         if status in self.retry_statuses:
             return (
                 f"HTTP {status}: {self._clean(describe_error_body(text))}",
@@ -286,10 +299,11 @@ class HttpClient:
                         f"{self.service} answered with a body that is not JSON: "
                         f"{describe_unreadable(text)}"
                     ),
-                    url=where,
+                    url=strip_credentials(url),
                     status=status,
                 ) from None
         message = self._clean(describe_error_body(text))
+        where = strip_credentials(url)
         if status in (400, 422):
             raise QueryError(f"{self.service} rejected the query (HTTP {status}): {message}")
         if status in (401, 403):
