@@ -11,8 +11,8 @@ official ``datadog-api-client`` driven by a thread pool of the same size, agains
 from __future__ import annotations
 
 import argparse
-import contextlib
 import asyncio
+import contextlib
 import multiprocessing
 import statistics
 import time
