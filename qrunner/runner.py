@@ -378,11 +378,18 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     done = 0
 
     def progress(task: Any) -> None:
+        # A terminal gets one line rewritten in place; CI logs get a plain line per spec.
         nonlocal done
         done += 1
-        if options.interactive and not task.exception():
-            outcome = task.result()
-            print(f"[{done}/{len(ready)}] {outcome.name}: {outcome.status}", file=stderr)
+        if task.exception() is not None:
+            return
+        outcome = task.result()
+        line = f"[{done}/{len(ready)}] {outcome.name}: {outcome.status} ({outcome.duration_s:.2f}s)"
+        if options.interactive:
+            end = "\n" if done == len(ready) else ""
+            print(f"\r\x1b[2K{line}", end=end, file=stderr, flush=True)
+        else:
+            print(f"qrunner: {line}", file=stderr)
 
     outcomes, interrupted, notices = (
         asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
