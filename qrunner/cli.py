@@ -303,18 +303,21 @@ def run(
     sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))
 
 
+_docs_option = click.option(
+    "--docs",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory holding the API doc pages.",
+)
+
+
 @cli.group()
 def schemas() -> None:
     """Generate and check the request/response JSON Schemas from the API docs."""
 
 
 @schemas.command("generate")
-@click.option(
-    "--docs",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Directory holding the API doc pages.",
-)
+@_docs_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -336,12 +339,7 @@ def schemas_generate(docs: Path, out: Path) -> None:
 
 
 @schemas.command("check")
-@click.option(
-    "--docs",
-    type=click.Path(file_okay=False, path_type=Path),
-    required=True,
-    help="Directory holding the API doc pages.",
-)
+@_docs_option
 @click.option(
     "--schemas",
     "schemas_dir",
