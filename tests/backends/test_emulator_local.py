@@ -15,8 +15,6 @@ from qrunner.emulator import running_emulator
 from qrunner.errors import QueryError
 from qrunner.sources import SOURCES
 
-pytest.importorskip("qrunner.backends.local")
-
 
 def _execute(backend: Any, query: PreparedQuery) -> Any:
     async def run() -> Any:

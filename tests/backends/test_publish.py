@@ -53,7 +53,6 @@ def test_events_have_the_documented_shape() -> None:
 
 
 def test_events_are_valid_against_the_schema() -> None:
-    pytest.importorskip("qrunner.schemastore")
     for event in _events():
         assert check_event(event) == []
     broken = {**_events()[0], "application": {}}
