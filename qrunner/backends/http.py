@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from qrunner import __version__
 from qrunner.backends.pacing import Budget, Pacer
 from qrunner.errors import BackendResponseError, BackendUnavailable, QueryError
 from qrunner.secrets import redact, strip_credentials
@@ -158,24 +159,28 @@ class HttpClient:
         self._pacer = Pacer(budgets or {})
         self._shared: dict[tuple[str, str, str], asyncio.Future[Reply]] = {}
         self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-        self._timeout = httpx.Timeout(request_timeout)
-        self._client = httpx.AsyncClient(
-            headers=dict(headers or {}),
+        self._parsed: dict[str, httpx.URL] = {}
+        # The transport directly, not AsyncClient: no cookies, auth flows or redirects to
+        # manage, and a third less work per request (the official clients' thread pools are
+        # the bar for throughput).
+        common = {"User-Agent": f"qrunner/{__version__}", **dict(headers or {})}
+        self._get_headers = {**common, **_ACCEPT_JSON}
+        self._body_headers = {**common, **_JSON_BODY_HEADERS}
+        self._timeouts = httpx.Timeout(request_timeout).as_dict()
+        self._transport = transport or httpx.AsyncHTTPTransport(
+            verify=verify,
             http1=True,
             http2=False,
-            verify=verify,
-            transport=transport,
             limits=httpx.Limits(
                 max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)
             ),
-            follow_redirects=False,
         )
 
     def __repr__(self) -> str:  # never the headers: they hold the keys
         return f"HttpClient({strip_credentials(self.base_url)!r}, service={self.service!r})"
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def request(
         self,
@@ -261,12 +266,26 @@ class HttpClient:
                     "gave up: the run's deadline has passed", url=strip_credentials(url)
                 )
         self.stats.attempts += 1
-        headers = _JSON_BODY_HEADERS if body is not None else _ACCEPT_JSON
-        per_request = self._timeout if timeout == self.request_timeout else httpx.Timeout(timeout)
+        parsed = self._parsed.get(url)
+        if parsed is None:
+            parsed = self._parsed[url] = httpx.URL(url)
+        request = httpx.Request(
+            method,
+            parsed,
+            headers=self._body_headers if body is not None else self._get_headers,
+            content=None if body is None else body.encode(),
+            extensions={
+                "timeout": self._timeouts
+                if timeout == self.request_timeout
+                else httpx.Timeout(timeout).as_dict()
+            },
+        )
         try:
-            response = await self._client.request(
-                method, url, content=body, headers=headers, timeout=per_request
-            )
+            response = await self._transport.handle_async_request(request)
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
         except httpx.TimeoutException:
             self._pacer.release(path, ticket)
             return f"no answer within {timeout:.1f}s", None, None
