@@ -191,7 +191,8 @@ def query(
     import json
 
     from qrunner.render import build_renderer
-    from qrunner.runner import query_one, target_options
+    from qrunner.runner import query_one
+    from qrunner.targets import target_options
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     options = target_options(
@@ -280,7 +281,8 @@ def run(
       qrunner run queries/
       qrunner run queries/ --select tag:nightly --report junit:out/junit.xml
     """
-    from qrunner.runner import RunOptions, execute_run, parse_report_option
+    from qrunner.reports.output import parse_report_option
+    from qrunner.runner import RunOptions, execute_run
 
     options = RunOptions(
         paths=_paths(paths),

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from qrunner import __version__
-from qrunner.backends.base import Backend, PreparedQuery, TargetOptions
+from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.errors import (
     BackendError,
     ExitCode,
@@ -31,15 +31,9 @@ from qrunner.errors import (
 )
 from qrunner.loader import load_specs
 from qrunner.render import RenderedSpec, Renderer, build_renderer
+from qrunner.reports.output import ReportRequest, write_reports
 from qrunner.sources import SOURCES, Source
-
-REMOTE_FAMILIES = ("datadog", "tekton")
-
-
-@dataclass(slots=True)
-class ReportRequest:
-    fmt: str
-    path: Path | None  # None: stdout
+from qrunner.targets import Backends, target_options
 
 
 @dataclass(slots=True)
@@ -62,15 +56,6 @@ class RunOptions:
     interactive: bool = False
 
 
-def parse_report_option(value: str) -> ReportRequest:
-    from qrunner.reports import REPORTERS
-
-    fmt, _, path = value.partition(":")
-    if fmt not in REPORTERS:
-        raise UsageError(f"--report: unknown format {fmt!r}; choose from {', '.join(REPORTERS)}")
-    return ReportRequest(fmt, Path(path) if path else None)
-
-
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     """Load, render and validate one spec file; its first problem is raised."""
     from qrunner.validate import validate_loaded
@@ -87,72 +72,6 @@ def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
         raise SpecError(first.message, first.location, first.pointer)
     assert rendered is not None
     return rendered
-
-
-def target_options(
-    *,
-    target: str | None,
-    data_dir: Path | None,
-    at: datetime,
-    environ: Mapping[str, str],
-    concurrency: int = 8,
-    deadline: float | None = None,
-    tekton_ca: str | None = None,
-    tekton_insecure: bool = False,
-) -> TargetOptions:
-    chosen = target or environ.get("QRUNNER_TARGET") or "local"
-    if chosen not in ("local", *REMOTE_FAMILIES, "remote"):
-        raise UsageError(f"QRUNNER_TARGET: unknown target {chosen!r}")
-    data = data_dir or (Path(environ["QRUNNER_DATA"]) if environ.get("QRUNNER_DATA") else None)
-    if data is not None and not data.is_dir():
-        raise UsageError(f"--data: no such directory: {data}")
-    cache = environ.get("QRUNNER_CACHE_DIR")
-    return TargetOptions(
-        target=chosen,
-        at=at,
-        data_dir=data,
-        cache_dir=Path(cache) if cache else None,
-        concurrency=concurrency,
-        deadline=deadline,
-        env=dict(environ),
-        tekton_ca=tekton_ca or environ.get("TEKTON_RESULTS_CA") or None,
-        tekton_insecure=tekton_insecure,
-    )
-
-
-class Backends:
-    """The backends a run needs, created on first use and closed together."""
-
-    def __init__(self, options: TargetOptions) -> None:
-        self.options = options
-        self.made: dict[str, Backend] = {}
-
-    def family_for(self, source: Source) -> str:
-        target = self.options.target
-        if target == "local":
-            return "local"
-        if target in ("remote", source.backend):
-            return source.backend
-        raise UsageError(f"source {source.name} cannot run on target {target}")
-
-    def get(self, source: Source) -> Backend:
-        from qrunner.backends.registry import BACKENDS
-
-        family = self.family_for(source)
-        if family not in self.made:
-            self.made[family] = BACKENDS[family](self.options)
-        return self.made[family]
-
-    def notices(self) -> list[str]:
-        out: list[str] = []
-        for backend in self.made.values():
-            out.extend(str(n) for n in getattr(backend, "notices", []))
-            out.extend(str(w) for w in getattr(backend, "warnings", []))
-        return out
-
-    async def aclose(self) -> None:
-        for backend in self.made.values():
-            await backend.aclose()
 
 
 def query_one(
@@ -355,6 +274,13 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     from qrunner.validate import validate_specs
 
     started_at = datetime.now(UTC)
+    app_id = options.application_id or options.environ.get(
+        "QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID"
+    )
+    if options.publish and not app_id:
+        raise UsageError(
+            "--publish datadog needs --application-id or QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID"
+        )
     renderer = build_renderer(at=options.at, variables=options.variables, environ=options.environ)
     deadline = time.monotonic() + options.timeout if options.timeout else None
     targets = target_options(
@@ -409,40 +335,17 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         specs=specs,
         interrupted=interrupted,
     )
-    write_reports(run, options, stdout=stdout, stderr=stderr)
+    write_reports(
+        run,
+        options.reports,
+        environ=options.environ,
+        interactive=options.interactive,
+        stdout=stdout,
+        stderr=stderr,
+    )
     if options.publish:
         publish_run(run, options, stderr=stderr, deadline=deadline)
     return int(exit_code_for(run, fail_on=options.fail_on))
-
-
-def write_reports(run: Any, options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> None:
-    from qrunner.reports import REPORTERS
-    from qrunner.reports.atomic import write_atomic
-
-    requests = list(options.reports) or [ReportRequest("console", None)]
-    env = options.environ
-    summary = env.get("GITHUB_STEP_SUMMARY")
-    if summary and not any(r.fmt == "markdown" for r in requests):
-        requests.append(ReportRequest("markdown", Path(summary)))
-    if env.get("GITHUB_ACTIONS") == "true" and not any(r.fmt == "github" for r in requests):
-        requests.append(ReportRequest("github", None))
-    color = options.interactive and "NO_COLOR" not in env and stdout.isatty()
-    for request in requests:
-        text = REPORTERS[request.fmt](color=color and request.path is None).render(run)
-        if request.path is None:
-            stdout.write(text)
-        elif request.fmt == "markdown" and summary and request.path == Path(summary):
-            with open(summary, "a", encoding="utf-8") as handle:  # GitHub's file: append
-                handle.write(text)
-        else:
-            try:
-                write_atomic(request.path, text)
-            except OSError as e:
-                print(
-                    f"qrunner: error: cannot write {request.fmt} report to {request.path}: "
-                    f"{e.strerror}",
-                    file=stderr,
-                )
 
 
 def publish_run(run: Any, options: RunOptions, *, stderr: TextIO, deadline: float | None) -> None:
@@ -450,14 +353,7 @@ def publish_run(run: Any, options: RunOptions, *, stderr: TextIO, deadline: floa
     from qrunner.publish import build_events, publish_events
 
     env = options.environ
-    app_id = options.application_id or env.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID")
-    if not app_id:
-        print(
-            "qrunner: error: --publish datadog needs --application-id or "
-            "QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID",
-            file=stderr,
-        )
-        return
+    app_id = options.application_id or env.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID", "")
     run_id = env.get("GITHUB_RUN_ID") or run.started_at.strftime("%Y%m%dT%H%M%S")
     events = build_events(
         run,

@@ -175,3 +175,8 @@ def test_query_prints_the_raw_api_response(run_cli: Any, sample_dir: Path) -> No
     body = json.loads(result.stdout)
     assert body["meta"]["status"] == "done"
     assert all(b["type"] == "bucket" for b in body["data"])
+
+
+def test_publishing_without_an_application_id_fails_before_running(run_cli: Any) -> None:
+    result = _run(run_cli, str(QUERIES), "--publish", "datadog", expect=2)
+    assert "--application-id" in result.stderr

@@ -1,0 +1,66 @@
+"""Writing a run's reports: to stdout or files (atomically), plus GitHub's step summary and
+annotations when running in GitHub Actions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from qrunner.errors import UsageError
+from qrunner.outcomes import RunResult
+
+
+@dataclass(slots=True)
+class ReportRequest:
+    fmt: str
+    path: Path | None  # None: stdout
+
+
+def parse_report_option(value: str) -> ReportRequest:
+    from qrunner.reports import REPORTERS
+
+    fmt, _, path = value.partition(":")
+    if fmt not in REPORTERS:
+        raise UsageError(f"--report: unknown format {fmt!r}; choose from {', '.join(REPORTERS)}")
+    return ReportRequest(fmt, Path(path) if path else None)
+
+
+def write_reports(
+    run: RunResult,
+    requested: Sequence[ReportRequest],
+    *,
+    environ: Mapping[str, str],
+    interactive: bool,
+    stdout: TextIO,
+    stderr: TextIO,
+) -> None:
+    """Write every requested report (console on stdout when none is); a report that cannot be
+    written is reported on stderr and never stops the others."""
+    from qrunner.reports import REPORTERS
+    from qrunner.reports.atomic import write_atomic
+
+    requests = list(requested) or [ReportRequest("console", None)]
+    summary = environ.get("GITHUB_STEP_SUMMARY")
+    if summary and not any(r.fmt == "markdown" for r in requests):
+        requests.append(ReportRequest("markdown", Path(summary)))
+    if environ.get("GITHUB_ACTIONS") == "true" and not any(r.fmt == "github" for r in requests):
+        requests.append(ReportRequest("github", None))
+    color = interactive and "NO_COLOR" not in environ and stdout.isatty()
+    for request in requests:
+        text = REPORTERS[request.fmt](color=color and request.path is None).render(run)
+        if request.path is None:
+            stdout.write(text)
+        elif request.fmt == "markdown" and summary and request.path == Path(summary):
+            with open(summary, "a", encoding="utf-8") as handle:  # GitHub's file: append
+                handle.write(text)
+        else:
+            try:
+                write_atomic(request.path, text)
+            except OSError as e:
+                print(
+                    f"qrunner: error: cannot write {request.fmt} report to {request.path}: "
+                    f"{e.strerror}",
+                    file=stderr,
+                )
