@@ -161,7 +161,8 @@ def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Dia
             try:
                 parse_search(query)
             except QueryError as e:
-                return [_diag(loaded, (*path, "filter", "query"), str(e).splitlines()[0])]
+                message = f"{str(e).splitlines()[0]} in {query!r}"
+                return [_diag(loaded, (*path, "filter", "query"), message)]
         return []
     from qrunner.engine.cel import CelSqlFailure
     from qrunner.engine.tekton import parse_summary_query, tekton_query_params
