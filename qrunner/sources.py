@@ -85,6 +85,14 @@ def server_order_by(order_by: str) -> str:
     return order_by
 
 
+TEKTON_DEFAULT_PARENT = "-/results/-"  # every namespace, every result
+
+
+def tekton_parent(request: Mapping[str, Any]) -> str:
+    """The ``<namespace>/results/<result>`` part of the summary URL (``-`` is a wildcard)."""
+    return str(request.get("parent") or TEKTON_DEFAULT_PARENT)
+
+
 def tekton_query_params(request: Mapping[str, Any]) -> dict[str, str]:
     """The query parameters to send for a spec's Tekton request (everything but ``parent``).
 

@@ -23,7 +23,7 @@ from qrunner.loader import (
     load_spec_file,
 )
 from qrunner.render import RenderedSpec, Renderer
-from qrunner.sources import SOURCES, Source, aggregate_attributes
+from qrunner.sources import SOURCES, Source, aggregate_attributes, tekton_parent
 from qrunner.yamlsource import PathKey, format_pointer
 
 
@@ -169,7 +169,7 @@ def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Dia
 
     params = tekton_query_params(rendered.request)
     try:
-        parse_summary_query({"parent": str(rendered.request.get("parent", "")), **params})
+        parse_summary_query({"parent": tekton_parent(rendered.request), **params})
     except QueryError as e:
         return [_diag(loaded, ("request",), f"Tekton Results would answer 400: {e}")]
     flt = params.get("filter", "").strip()
@@ -210,6 +210,6 @@ def describe_request(source: Source, request: dict[str, Any]) -> str:
 
         from qrunner.engine.tekton import tekton_query_params
 
-        path = source.path.format(parent=request.get("parent", "-/results/-"))
+        path = source.path.format(parent=tekton_parent(request))
         return f"GET {path}?{urlencode(tekton_query_params(request))}"
     return json.dumps(request, indent=2, ensure_ascii=False)

@@ -123,12 +123,10 @@ class LocalBackend:
     def _execute(self, query: PreparedQuery) -> dict[str, Any]:
         source = query.source
         if source.backend == "tekton":
-            from qrunner.engine.tekton import summarize, tekton_query_params
+            from qrunner.engine.tekton import summarize
+            from qrunner.sources import tekton_parent, tekton_query_params
 
-            params = {
-                "parent": str(query.request.get("parent") or ""),
-                **tekton_query_params(query.request),
-            }
+            params = {"parent": tekton_parent(query.request), **tekton_query_params(query.request)}
             return summarize(self._tekton_records(), params)
         if not source.is_datadog:
             raise QueryError(f"the local engine cannot answer source {source.name}")

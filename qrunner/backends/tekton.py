@@ -17,7 +17,7 @@ from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.http import HttpClient, RetryPolicy
 from qrunner.errors import BackendResponseError, UsageError
 from qrunner.secrets import register_secret, strip_credentials
-from qrunner.sources import tekton_query_params
+from qrunner.sources import tekton_parent, tekton_query_params
 
 SERVICE_ACCOUNT_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 
@@ -100,7 +100,7 @@ class TektonBackend:
 
     async def execute(self, query: PreparedQuery) -> dict[str, Any]:
         request = query.request
-        parent = quote(str(request.get("parent") or "-/results/-"), safe="/-_")
+        parent = quote(tekton_parent(request), safe="/-_")
         path = query.source.path.format(parent=parent)
         reply = await self.client.request("GET", path, params=tekton_query_params(request))
         body = reply.body

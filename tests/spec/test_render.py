@@ -180,3 +180,11 @@ def test_example_specs_are_valid(run_cli: Any) -> None:
     root = Path(__file__).resolve().parents[2]
     result = run_cli("validate", str(root / "queries"), expect=0)
     assert "spec(s) valid" in result.stdout
+
+
+def test_tekton_parent_defaults_to_every_namespace(tmp_path: Path, run_cli: Any) -> None:
+    path = _write(
+        tmp_path, "version: 1\nname: t\nsource: tekton.summary\nrequest:\n  summary: total\n"
+    )
+    result = run_cli("render", str(path), expect=0)
+    assert result.stdout.startswith("GET /apis/results.tekton.dev/v1alpha2/parents/-/results/-/")
