@@ -384,7 +384,11 @@ def sample_data(directory: Path, days: int, seed: int, at: str | None) -> None:
     from qrunner.render import parse_at
 
     summary = generate_sample(directory, days=days, seed=seed, end=parse_at(at))
-    click.echo(f"wrote sample data to {directory}: {summary}")
+    counts = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
+    click.echo(
+        f"wrote sample data to {directory}: {counts} "
+        f"({summary.start:%Y-%m-%d %H:%M} to {summary.end:%Y-%m-%d %H:%M} UTC, seed {seed})"
+    )
 
 
 @cli.command()
