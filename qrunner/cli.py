@@ -410,7 +410,7 @@ def emulator(data_dir: Path | None, host: str, port: int) -> None:
     Example:
       qrunner emulator --port 8126 &
       export QRUNNER_DATADOG_URL=http://127.0.0.1:8126 DD_API_KEY=x DD_APP_KEY=y
-      qrunner run --target datadog
+      qrunner run queries/ --target datadog --select 'source:datadog.*'
     """
     from qrunner.emulator import serve
 
@@ -418,7 +418,8 @@ def emulator(data_dir: Path | None, host: str, port: int) -> None:
         click.echo(f"qrunner emulator listening on {url} (Ctrl-C to stop)", err=True)
         click.echo(
             f"  export QRUNNER_DATADOG_URL={url} QRUNNER_DATADOG_INTAKE_URL={url} "
-            f"TEKTON_RESULTS_URL={url} DD_API_KEY=emulator DD_APP_KEY=emulator",
+            f"TEKTON_RESULTS_URL={url} TEKTON_RESULTS_TOKEN=emulator "
+            "DD_API_KEY=emulator DD_APP_KEY=emulator",
             err=True,
         )
 
