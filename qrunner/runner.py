@@ -117,18 +117,19 @@ _GIT_COMMITS: dict[str, str | None] = {}
 
 
 def git_commit_of(path: Path) -> str | None:
-    """The commit checked out in the repository holding ``path`` (one git call per folder)."""
+    """The commit checked out in the git repository holding ``path`` — what to check out to
+    reproduce the run — or None outside a repository. One git call per folder."""
     folder = str(path.resolve().parent)
     if folder not in _GIT_COMMITS:
         try:
             out = subprocess.run(
-                ["git", "-C", folder, "log", "-1", "--format=%H", "--", str(path.resolve())],
+                ["git", "-C", folder, "rev-parse", "--verify", "--quiet", "HEAD"],
                 capture_output=True,
                 text=True,
                 timeout=5,
                 check=False,
             )
-            _GIT_COMMITS[folder] = out.stdout.strip() or None if out.returncode == 0 else None
+            _GIT_COMMITS[folder] = (out.stdout.strip() or None) if out.returncode == 0 else None
         except (OSError, subprocess.SubprocessError):
             _GIT_COMMITS[folder] = None
     return _GIT_COMMITS[folder]

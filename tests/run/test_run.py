@@ -180,3 +180,25 @@ def test_query_prints_the_raw_api_response(run_cli: Any, sample_dir: Path) -> No
 def test_publishing_without_an_application_id_fails_before_running(run_cli: Any) -> None:
     result = _run(run_cli, str(QUERIES), "--publish", "datadog", expect=2)
     assert "--application-id" in result.stderr
+
+
+def test_reports_carry_the_checked_out_commit(
+    run_cli: Any, sample_dir: Path, tmp_path: Path
+) -> None:
+    import subprocess
+
+    head = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    if not head:
+        import pytest
+
+        pytest.skip("not a git checkout")
+    out = tmp_path / "r.json"
+    _run(run_cli, str(QUERIES), "--data", str(sample_dir), "--report", f"json:{out}")
+    assert {s["git_commit"] for s in json.loads(out.read_text())["specs"]} == {head}
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    _spec(outside, "lonely")
+    _run(run_cli, str(outside), "--data", str(sample_dir), "--report", f"json:{out}")
+    assert json.loads(out.read_text())["specs"][0]["git_commit"] is None
