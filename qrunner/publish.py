@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qrunner.outcomes import RunResult
 from qrunner.sources import PRODUCT_ANALYTICS_PATH, PRODUCT_ANALYTICS_SCHEMA
 
 if TYPE_CHECKING:
@@ -37,27 +38,32 @@ class PublishReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe: numbers, strings, booleans and None as they are; anything else as text."""
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(getattr(value, "value", value))
-
-
 def build_events(
-    run: Any,
+    run: RunResult,
     *,
     application_id: str,
     repository: str | None,
     run_id: str,
     git_commit: str | None,
 ) -> list[dict[str, Any]]:
-    """One server-side event per check result of ``run`` (a ``RunResult``, read duck-typed)."""
-    target = _plain(getattr(run, "target", None))
+    """One server-side event per check result of ``run``; a spec that errored before its checks
+    could be judged gets one event for itself (check ``(spec)``, status ``error``)."""
     events = []
-    for spec in getattr(run, "specs", []):
-        source = getattr(spec, "source", None)
-        for check in getattr(spec, "checks", []):
+    for spec in run.specs:
+        results: list[dict[str, Any]] = [
+            {
+                "check": check.name,
+                "status": str(check.status),
+                "observed": check.observed,
+                "threshold": check.threshold,
+                "unit": check.unit,
+                "mode": check.mode,
+            }
+            for check in spec.checks
+        ]
+        if spec.error is not None and not spec.checks:
+            results.append({"check": "(spec)", "status": "error", "error": spec.error})
+        for result in results:
             events.append(
                 {
                     "type": "server",
@@ -66,16 +72,12 @@ def build_events(
                     "account": {"id": repository or "qrunner"},
                     "session": {"id": run_id},
                     "qrunner": {
-                        "spec": _plain(getattr(spec, "name", None)),
-                        "check": _plain(getattr(check, "name", None)),
-                        "status": _plain(getattr(check, "status", None)),
-                        "observed": _plain(getattr(check, "observed", None)),
-                        "threshold": _plain(getattr(check, "threshold", None)),
-                        "unit": _plain(getattr(check, "unit", None)),
+                        "spec": spec.name,
+                        **result,
                         "run_id": run_id,
                         "git_commit": git_commit,
-                        "source": _plain(getattr(source, "name", source)),
-                        "target": target,
+                        "source": spec.source,
+                        "target": run.target,
                     },
                 }
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from types import SimpleNamespace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,22 +12,63 @@ import pytest
 from qrunner.backends.http import HttpClient
 from qrunner.emulator_faults import Fault
 from qrunner.errors import UsageError
+from qrunner.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
 from qrunner.publish import PUBLISH_RETRY_STATUSES, build_events, check_event, publish_events
 
 
-def _run() -> Any:
-    check = SimpleNamespace
+def _run(error: str | None = None) -> RunResult:
+    def check(name: str, status: Status, observed: float | None, threshold: str) -> CheckOutcome:
+        return CheckOutcome(
+            name=name,
+            status=status,
+            observed=observed,
+            threshold=threshold,
+            unit=None,
+            offenders=[],
+            message="",
+            mode="enforce",
+            line=0,
+            metric="c0",
+        )
+
     specs = [
-        SimpleNamespace(
+        SpecOutcome(
             name="flaky-rate",
             source="datadog.ci_tests",
+            file="q.yaml",
+            line=1,
+            status=Status.FAIL,
+            error=None,
             checks=[
-                check(name="rate", status="pass", observed=0.01, threshold="fail > 5%", unit="%"),
-                check(name="count", status="fail", observed=None, threshold="fail > 0", unit=None),
+                check("rate", Status.PASS, 0.01, "fail > 5%"),
+                check("count", Status.FAIL, None, "fail > 0"),
             ],
-        )
+            request_hash=None,
+            git_commit=None,
+            duration_s=0.1,
+        ),
+        SpecOutcome(
+            name="broken",
+            source="tekton.summary",
+            file="b.yaml",
+            line=1,
+            status=Status.ERROR,
+            error=error,
+            checks=[],
+            request_hash=None,
+            git_commit=None,
+            duration_s=0.0,
+        ),
     ]
-    return SimpleNamespace(target="datadog", specs=specs)
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+    return RunResult(
+        status=Status.FAIL,
+        started_at=now,
+        at=now,
+        qrunner_version="0",
+        target="datadog",
+        specs=specs,
+    )
 
 
 def _events() -> list[dict[str, Any]]:
@@ -38,7 +79,7 @@ def _events() -> list[dict[str, Any]]:
 
 def test_events_have_the_documented_shape() -> None:
     events = _events()
-    assert len(events) == 2
+    assert len(events) == 2  # the spec without checks and without an error sends nothing
     first = events[0]
     assert first["type"] == "server"
     assert first["application"] == {"id": "app-1"}
@@ -50,6 +91,16 @@ def test_events_have_the_documented_shape() -> None:
     assert first["qrunner"]["target"] == "datadog"
     no_repo = build_events(_run(), application_id="a", repository=None, run_id="r", git_commit=None)
     assert no_repo[0]["account"] == {"id": "qrunner"}
+
+
+def test_a_spec_that_errored_is_published_too() -> None:
+    events = build_events(
+        _run(error="HTTP 503"), application_id="a", repository=None, run_id="r", git_commit=None
+    )
+    errored = events[-1]["qrunner"]
+    assert (errored["spec"], errored["check"], errored["status"]) == ("broken", "(spec)", "error")
+    assert errored["error"] == "HTTP 503"
+    assert check_event(events[-1]) == []
 
 
 def test_events_are_valid_against_the_schema() -> None:
