@@ -3,18 +3,9 @@
 A check names a **metric** and the conditions that make it ``warn`` and ``fail`` (fail wins
 when both trigger; syntax and units in :mod:`qrunner.thresholds` and :mod:`qrunner.units`).
 
-The metric is an expression (:mod:`qrunner.expr`) over names:
-
-* a Datadog compute key ``c0``, ``c1``... (one per ``request.compute`` entry, in order);
-* a Tekton summary field listed in ``request.summary`` (``failed``, ``avg_duration``...);
-* a name from the spec's ``metrics:`` mapping, itself an expression over the above (named
-  metrics may use each other; cycles are errors).
-
-What a metric measures is inferred: Datadog ``count``/``cardinality`` computes are counts; any
-other aggregation of ``@duration``, ``@ci.queue_time`` or a metric whose last part ends in
-``duration`` is a duration in nanoseconds; other measures are plain numbers. Tekton status
-fields are counts, ``*_duration`` fields are durations (interval text), ``last_runtime`` is a
-timestamp.
+The metric is an expression over the names the request computes (Datadog compute keys,
+Tekton summary fields) and the spec's named ``metrics:``; how names resolve and what kind of
+quantity each measures is described in :mod:`qrunner.metrics`.
 
 Scope — which value is judged:
 
@@ -39,24 +30,22 @@ that would pass (or resolve to ``no_data``) is reported as ``warn`` with the rea
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qrunner.expr import (
-    ExpressionError,
-    Node,
-    evaluate_expression,
-    free_names,
-    infer_kind,
-    parse_expression,
-    substitute,
+from qrunner.expr import Node, evaluate_expression, free_names, infer_kind
+from qrunner.metrics import (
+    DEFAULT_TOTAL_LABEL,
+    TEKTON_FIELDS,
+    Context,
+    Problem,
+    read_context,
+    resolve,
 )
 from qrunner.outcomes import CheckOutcome, Offender, Status
 from qrunner.results import Bucket, QueryResult, TimePoint, Value
-from qrunner.sources import Source, aggregate_attributes
+from qrunner.sources import Source
 from qrunner.thresholds import Condition, ResolvedCondition, ThresholdError, parse_condition
 from qrunner.units import (
     NANOSECONDS_PER_SECOND,
@@ -72,126 +61,8 @@ from qrunner.units import (
 if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
     from qrunner.spec import CheckSpec, QuerySpec
 
-TEKTON_FIELDS: dict[str, Kind] = {
-    **dict.fromkeys(("total", "succeeded", "failed", "cancelled", "running", "others"), Kind.COUNT),
-    "last_runtime": Kind.TIMESTAMP,
-    **dict.fromkeys(
-        ("avg_duration", "min_duration", "max_duration", "total_duration"), Kind.DURATION
-    ),
-}
-DEFAULT_TOTAL_LABEL = "$facet_total"
-_COMPUTE_KEY = re.compile(r"^c\d+$")
-_DURATION_METRICS = ("@duration", "@ci.queue_time")
-
-
-class _Problem(Exception):
-    def __init__(self, message: str, pointer: str) -> None:
-        super().__init__(message)
-        self.message = message
-        self.pointer = pointer
-
-
-@dataclass(frozen=True, slots=True)
-class _Context:
-    """What the request computes, read once per spec."""
-
-    source: Source
-    kinds: dict[str, Kind]  # computed name → kind
-    named: dict[str, str]  # spec.metrics
-    grouped: bool
-    total_labels: list[Any] | None  # one per group_by when every group_by asks for a total
-
-    @property
-    def tekton(self) -> bool:
-        return self.source.backend == "tekton"
-
-
-def _is_duration_metric(metric: str) -> bool:
-    last = metric.lstrip("@").rsplit(".", 1)[-1].lower()
-    return metric in _DURATION_METRICS or last.endswith("duration")
-
-
-def _read_context(spec: QuerySpec, source: Source, request: Mapping[str, Any]) -> _Context:
-    if source.backend == "tekton":
-        summary = request.get("summary") or ""
-        items = summary.split(",") if isinstance(summary, str) else list(summary)
-        kinds = {
-            str(i).strip(): TEKTON_FIELDS[str(i).strip()]
-            for i in items
-            if str(i).strip() in TEKTON_FIELDS
-        }
-        return _Context(source, kinds, dict(spec.metrics), bool(request.get("group_by")), None)
-    attributes = aggregate_attributes(source, dict(request))
-    computes = attributes.get("compute")
-    if not isinstance(computes, list):
-        computes = [{"aggregation": "count"}]  # the API's default compute
-    kinds = {}
-    for index, entry in enumerate(computes):
-        compute = entry if isinstance(entry, dict) else {}
-        aggregation = str(compute.get("aggregation", "count")).lower()
-        metric = compute.get("metric")
-        if aggregation in ("count", "cardinality"):
-            kinds[f"c{index}"] = Kind.COUNT
-        elif isinstance(metric, str) and _is_duration_metric(metric):
-            kinds[f"c{index}"] = Kind.DURATION
-        else:
-            kinds[f"c{index}"] = Kind.NUMBER
-    group_by = attributes.get("group_by")
-    group_by = group_by if isinstance(group_by, list) else []
-    labels: list[Any] | None = []
-    for entry in group_by:
-        total = entry.get("total") if isinstance(entry, dict) else None
-        if total is None or total is False:
-            labels = None
-            break
-        assert labels is not None
-        labels.append(DEFAULT_TOTAL_LABEL if total is True else total)
-    return _Context(source, kinds, dict(spec.metrics), bool(group_by), labels if group_by else None)
-
-
-def _suggest(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _unknown_name(name: str, context: _Context) -> str:
-    computed = sorted(context.kinds)
-    if context.tekton and name in TEKTON_FIELDS:
-        return (
-            f"{name!r} is not computed: add it to request.summary "
-            f"(now {','.join(computed) or 'empty'})"
-        )
-    if not context.tekton and _COMPUTE_KEY.match(name):
-        return (
-            f"{name!r} is not computed: the request has {len(computed)} compute(s) "
-            f"({', '.join(computed)})"
-        )
-    candidates = [*computed, *context.named]
-    if context.tekton:
-        candidates += list(TEKTON_FIELDS)
-    return f"unknown metric {name!r}" + _suggest(name, candidates)
-
-
-def _resolve(text: str, context: _Context, pointer: str, stack: tuple[str, ...] = ()) -> Node:
-    """``text`` parsed, with named metrics substituted: an expression over computed names."""
-    try:
-        node = parse_expression(text)
-    except ExpressionError as e:
-        raise _Problem(f"cannot parse {text!r}: {e}", pointer) from None
-    definitions: dict[str, Node] = {}
-    for name in free_names(node):
-        if name in context.kinds:
-            continue
-        if name in context.named:
-            if name in stack:
-                cycle = " → ".join((*stack, name))
-                raise _Problem(f"metric {name!r} is defined in terms of itself ({cycle})", pointer)
-            definitions[name] = _resolve(
-                context.named[name], context, f"metrics.{name}", (*stack, name)
-            )
-            continue
-        raise _Problem(_unknown_name(name, context), pointer)
-    return substitute(node, definitions)
+# TEKTON_FIELDS and DEFAULT_TOTAL_LABEL moved to qrunner.metrics; still importable from here
+__all__ = ["DEFAULT_TOTAL_LABEL", "TEKTON_FIELDS", "evaluate_checks", "validate_checks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,24 +81,24 @@ class _Prepared:
         return None
 
 
-def _prepare(check: CheckSpec, index: int, context: _Context) -> _Prepared:
-    """Everything about a check that can be known before running; raises _Problem."""
+def _prepare(check: CheckSpec, index: int, context: Context) -> _Prepared:
+    """Everything about a check that can be known before running; raises Problem."""
     at = f"checks[{index}]"
-    node = _resolve(check.metric, context, f"{at}.metric")
+    node = resolve(check.metric, context, f"{at}.metric")
     kind = infer_kind(node, context.kinds)
     judged_kind = Kind.COUNT if check.scope == "count" else kind
     if check.unit is not None:
         problem = unit_problem(judged_kind, check.unit)
         if problem:
-            raise _Problem(problem, f"{at}.unit")
+            raise Problem(problem, f"{at}.unit")
     if check.fail is None and check.warn is None:
-        raise _Problem("a check needs a fail: or a warn: threshold (or both)", at)
+        raise Problem("a check needs a fail: or a warn: threshold (or both)", at)
     if check.scope == "total" and context.grouped and context.total_labels is None:
         if context.tekton:
             advice = "a grouped Tekton summary has no total row"
         else:
             advice = "ask every group_by for a total bucket (group_by[].total: true)"
-        raise _Problem(
+        raise Problem(
             f"scope total on a grouped request: {advice}, or judge the groups with "
             "scope each, max, min, sum, avg or count",
             f"{at}.scope",
@@ -242,7 +113,7 @@ def _prepare(check: CheckSpec, index: int, context: _Context) -> _Prepared:
             condition = parse_condition(raw)
             levels[level] = (condition, condition.resolve(judged_kind, check.unit))
         except ThresholdError as e:
-            raise _Problem(str(e), f"{at}.{level}") from None
+            raise Problem(str(e), f"{at}.{level}") from None
     return _Prepared(
         node, judged_kind, display_unit(judged_kind, check.unit), levels["fail"], levels["warn"]
     )
@@ -254,21 +125,21 @@ def validate_checks(
     """Every problem with ``spec``'s metrics and checks that can be seen before running,
     as ``(pointer, message)``: ``("checks[0].metric", "unknown metric 'faild'; did you mean
     'failed'?")``."""
-    context = _read_context(spec, source, request)
+    context = read_context(spec, source, request)
     problems: list[tuple[str, str]] = []
     for name, text in spec.metrics.items():
         if name in context.kinds:
             problems.append((f"metrics.{name}", f"{name!r} is already a computed value"))
             continue
         try:
-            _resolve(text, context, f"metrics.{name}", (name,))
-        except _Problem as e:
+            resolve(text, context, f"metrics.{name}", (name,))
+        except Problem as e:
             if (e.pointer, e.message) not in problems:
                 problems.append((e.pointer, e.message))
     for index, check in enumerate(spec.checks):
         try:
             _prepare(check, index, context)
-        except _Problem as e:
+        except Problem as e:
             if not e.pointer.startswith("metrics.") and (e.pointer, e.message) not in problems:
                 problems.append((e.pointer, e.message))
     return problems
@@ -295,7 +166,7 @@ def _base_value(name: str, raw: Value, kind: Kind, tekton: bool, reduce: str) ->
         try:
             number = parse_pg_interval(raw) if tekton and kind is Kind.DURATION else float(raw)
         except ValueError:
-            raise _Problem(f"{name} is {raw!r}, not a number", "") from None
+            raise Problem(f"{name} is {raw!r}, not a number", "") from None
     else:
         number = float(raw)
     if number is not None and kind is Kind.DURATION and not tekton:
@@ -304,7 +175,7 @@ def _base_value(name: str, raw: Value, kind: Kind, tekton: bool, reduce: str) ->
 
 
 def _bucket_value(
-    bucket: Bucket, prepared: _Prepared, context: _Context, reduce: str
+    bucket: Bucket, prepared: _Prepared, context: Context, reduce: str
 ) -> float | None:
     names = free_names(prepared.node)
     values = {
@@ -346,7 +217,7 @@ def _describe_by(by: Mapping[str, Any]) -> str:
 
 
 def _evaluate(
-    check: CheckSpec, prepared: _Prepared, context: _Context, result: QueryResult
+    check: CheckSpec, prepared: _Prepared, context: Context, result: QueryResult
 ) -> tuple[Status, float | None, list[Offender], str]:
     """(status, observed in base units, offenders in display units, message)."""
     unit = prepared.unit
@@ -421,7 +292,7 @@ def evaluate_checks(
     lines: Mapping[int, int] | None = None,
 ) -> list[CheckOutcome]:
     """Judge every check of ``spec`` against ``result``; problems become ``error`` outcomes."""
-    context = _read_context(spec, source, request)
+    context = read_context(spec, source, request)
     outcomes = []
     for index, check in enumerate(spec.checks):
         observed: float | None = None
@@ -432,7 +303,7 @@ def evaluate_checks(
             unit = prepared.unit
             status, base, offenders, message = _evaluate(check, prepared, context, result)
             observed = None if base is None else tidy(from_base(base, unit))
-        except _Problem as e:
+        except Problem as e:
             status, message = Status.ERROR, e.message
         if status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
             reasons = ["the query timed out: partial result"] if result.partial else []
