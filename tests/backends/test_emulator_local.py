@@ -51,3 +51,13 @@ def test_remote_answers_equal_local_answers(kit: Any, tmp_path: Path) -> None:
             _execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), bad)
     assert remote["data"] == expected["data"]
     assert "summary" in tekton
+
+
+def test_a_bad_parent_gets_the_servers_own_message(kit: Any, tmp_path: Path) -> None:
+    import httpx
+
+    with running_emulator(data_dir=tmp_path, at=kit.AT, cache_dir=tmp_path / "cache") as emu:
+        url = f"{emu.url}/apis/results.tekton.dev/v1alpha2/parents/Bad_NS/results/-/records/summary"
+        reply = httpx.get(url, params={"summary": "total"}, headers={"Authorization": "Bearer t"})
+    assert reply.status_code == 400
+    assert reply.json()["message"].startswith("name must match")
