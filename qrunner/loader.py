@@ -65,9 +65,10 @@ class LoadResult:
 def display_path(path: Path) -> str:
     """Paths as the user would type them: relative to the working directory when inside it."""
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path.resolve()) if relative.startswith("..") else relative
 
 
 def discover_specs(paths: Sequence[Path]) -> list[Path]:

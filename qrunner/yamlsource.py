@@ -95,8 +95,8 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
                 mark = e.context_mark
             problem = f"{problem} ({e.context} started on line {e.context_mark.line + 1})"
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if "\\t" in problem or "\t" in problem:
-            problem += " (use spaces, not tabs, for indentation)"
+        if mark is not None and text[mark.index : mark.index + 1] == "\t":
+            problem += " (a tab: YAML indentation must use spaces)"
         raise SpecSyntaxError(f"invalid YAML: {problem}", Location(display, line, col)) from e
     except yaml.YAMLError as e:
         raise SpecSyntaxError(f"invalid YAML: {e}", Location(display, 1, 1)) from e
