@@ -195,6 +195,37 @@ def _diagnostic_from_pydantic(doc: YamlDocument, err: Any) -> Diagnostic:
     message = str(err["msg"])
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if kind in ("string_type", "int_type", "float_type", "dict_type", "list_type", "int_parsing"):
-        message = f"{message}, got {type(err.get('input')).__name__} {err.get('input')!r}"
+    got = err.get("input")
+    expected = _EXPECTED.get(kind)
+    if expected:
+        message = f"expected {expected}, got {_describe(got)}"
+    elif kind == "string_pattern_mismatch" and loc == ("name",):
+        message = (
+            f"a spec name is letters, digits, '_', '.' and '-', starting with a letter or digit; "
+            f"got {got!r}"
+        )
     return Diagnostic(doc.locate(loc), message, pointer)
+
+
+_EXPECTED = {
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "int_from_float": "an integer",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "string_type": "a string",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+}
+
+
+def _describe(value: Any) -> str:
+    kind = {dict: "a mapping", list: "a list", str: "the string", bool: "the boolean"}.get(
+        type(value), type(value).__name__
+    )
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{kind} {shown}"
