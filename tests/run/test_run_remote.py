@@ -50,6 +50,10 @@ def _env(emu: Emulator) -> dict[str, str]:
     }
 
 
+def _run_remote(run_cli: Any, emu: Emulator, *args: str) -> Any:
+    return run_cli("run", str(QUERIES), "--at", AT, "--target", "remote", *args, env=_env(emu))
+
+
 def _no_secrets(*texts: str) -> None:
     for text in texts:
         for secret in (API_KEY, APP_KEY, TOKEN):
@@ -61,17 +65,7 @@ def test_remote_run_agrees_with_the_local_engine(
 ) -> None:
     local, remote = tmp_path / "local.json", tmp_path / "remote.json"
     run_cli("run", str(QUERIES), "--at", AT, "--data", str(sample_dir), "--report", f"json:{local}")
-    result = run_cli(
-        "run",
-        str(QUERIES),
-        "--at",
-        AT,
-        "--target",
-        "remote",
-        "--report",
-        f"json:{remote}",
-        env=_env(emulator),
-    )
+    result = _run_remote(run_cli, emulator, "--report", f"json:{remote}")
     statuses = {
         name: {
             s["name"]: (s["status"], [c["observed"] for c in s["checks"]])
@@ -88,19 +82,7 @@ def test_a_failing_backend_is_an_error_and_the_others_still_run(
 ) -> None:
     emulator.faults.add(Fault("status", endpoint="spans", status=503))
     out = tmp_path / "r.json"
-    result = run_cli(
-        "run",
-        str(QUERIES),
-        "--at",
-        AT,
-        "--target",
-        "remote",
-        "--timeout",
-        "20",
-        "--report",
-        f"json:{out}",
-        env=_env(emulator),
-    )
+    result = _run_remote(run_cli, emulator, "--timeout", "20", "--report", f"json:{out}")
     specs = {s["name"]: s for s in json.loads(out.read_text())["specs"]}
     assert specs["payments-errors"]["status"] == "error"
     assert "503" in specs["payments-errors"]["error"]
@@ -134,20 +116,15 @@ def test_the_deadline_bounds_the_run_and_reports_are_still_written(
     emulator.faults.add(Fault("hang", endpoint="ci_pipelines"))
     out = tmp_path / "r.json"
     started = time.monotonic()
-    result = run_cli(
-        "run",
-        str(QUERIES),
-        "--at",
-        AT,
-        "--target",
-        "remote",
+    result = _run_remote(
+        run_cli,
+        emulator,
         "--timeout",
         "2",
         "--select",
         "source:datadog.ci_*",
         "--report",
         f"json:{out}",
-        env=_env(emulator),
     )
     assert time.monotonic() - started < 10
     specs = {s["name"]: s for s in json.loads(out.read_text())["specs"]}
@@ -197,20 +174,15 @@ def test_publishing_sends_one_event_per_check(
     run_cli: Any, emulator: Emulator, tmp_path: Path
 ) -> None:
     out = tmp_path / "r.json"
-    result = run_cli(
-        "run",
-        str(QUERIES),
-        "--at",
-        AT,
-        "--target",
-        "remote",
+    result = _run_remote(
+        run_cli,
+        emulator,
         "--publish",
         "datadog",
         "--application-id",
         "app-123",
         "--report",
         f"json:{out}",
-        env=_env(emulator),
     )
     checks = [c for s in json.loads(out.read_text())["specs"] for c in s["checks"]]
     assert len(emulator.events) == len(checks)
@@ -223,19 +195,9 @@ def test_publishing_sends_one_event_per_check(
 
 def test_a_publishing_failure_never_changes_the_verdict(run_cli: Any, emulator: Emulator) -> None:
     emulator.faults.add(Fault("status", endpoint="prodlytics", status=400))
-    plain = run_cli("run", str(QUERIES), "--at", AT, "--target", "remote", env=_env(emulator))
-    published = run_cli(
-        "run",
-        str(QUERIES),
-        "--at",
-        AT,
-        "--target",
-        "remote",
-        "--publish",
-        "datadog",
-        "--application-id",
-        "app-123",
-        env=_env(emulator),
+    plain = _run_remote(run_cli, emulator)
+    published = _run_remote(
+        run_cli, emulator, "--publish", "datadog", "--application-id", "app-123"
     )
     assert published.exit_code == plain.exit_code
     assert "400" in published.stderr
