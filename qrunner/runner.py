@@ -30,6 +30,7 @@ from qrunner.errors import (
     UsageError,
 )
 from qrunner.loader import load_specs
+from qrunner.outcomes import RunResult, SpecOutcome, Status, exit_code_for, run_status, spec_status
 from qrunner.render import RenderedSpec, Renderer, build_renderer
 from qrunner.reports.output import ReportRequest, write_reports
 from qrunner.sources import SOURCES, Source
@@ -149,9 +150,8 @@ class _Run:
                 raise asyncio.CancelledError
             return await self.backends.get(source).execute(query)
 
-    async def judge(self, rendered: RenderedSpec) -> Any:
+    async def judge(self, rendered: RenderedSpec) -> SpecOutcome:
         from qrunner.checks import evaluate_checks
-        from qrunner.outcomes import SpecOutcome, Status, spec_status
         from qrunner.results import normalize_response
 
         spec = rendered.spec
@@ -201,27 +201,28 @@ def _is_grouped(source: Source, request: Mapping[str, Any]) -> bool:
     return bool(aggregate_attributes(source, dict(request)).get("group_by"))
 
 
-def _invalid_outcome(display: str, messages: list[str]) -> Any:
-    from qrunner.outcomes import SpecOutcome, Status
-
+def _error_outcome(
+    display: str, error: str, code: ExitCode, rendered: RenderedSpec | None = None
+) -> SpecOutcome:
+    """A spec that produced no checks: invalid (``rendered`` is None) or never answered."""
     return SpecOutcome(
-        name=display,
-        source="",
+        name=rendered.spec.name if rendered else display,
+        source=rendered.spec.source if rendered else "",
         file=display,
-        line=0,
+        line=rendered.loaded.line if rendered else 0,
         status=Status.ERROR,
-        error="; ".join(messages),
+        error=error,
         checks=[],
         request_hash=None,
         git_commit=None,
         duration_s=0.0,
-        error_code=ExitCode.SPEC_ERROR,
+        error_code=code,
     )
 
 
 async def _run_async(
     options: RunOptions, ready: list[RenderedSpec], targets: TargetOptions, progress: Any
-) -> tuple[list[Any], bool, list[str]]:
+) -> tuple[list[SpecOutcome], bool, list[str]]:
     run = _Run(options, targets)
     loop = asyncio.get_running_loop()
     interrupted = False
@@ -256,22 +257,23 @@ async def _run_async(
         for sig in installed:
             loop.remove_signal_handler(sig)
         await run.backends.aclose()
-    results = []
-    for rendered, outcome in zip(ready, outcomes, strict=True):
-        if not isinstance(outcome, BaseException):
-            results.append(outcome)
-            continue
-        why = "interrupted" if interrupted else "run deadline exceeded (--timeout)"
-        lost = _invalid_outcome(rendered.loaded.display, [f"{why} before the query finished"])
-        lost.name, lost.source = rendered.spec.name, rendered.spec.source
-        lost.error_code = ExitCode.BACKEND_ERROR
-        results.append(lost)
+    why = "interrupted" if interrupted else "run deadline exceeded (--timeout)"
+    results = [
+        outcome
+        if isinstance(outcome, SpecOutcome)
+        else _error_outcome(
+            rendered.loaded.display,
+            f"{why} before the query finished",
+            ExitCode.BACKEND_ERROR,
+            rendered,
+        )
+        for rendered, outcome in zip(ready, outcomes, strict=True)
+    ]
     return results, interrupted, run.backends.notices()
 
 
 def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     """Run everything ``options`` describes; write the reports; return the exit code."""
-    from qrunner.outcomes import RunResult, exit_code_for, run_status
     from qrunner.validate import validate_specs
 
     started_at = datetime.now(UTC)
@@ -324,7 +326,8 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     for notice in notices:
         print(f"qrunner: {notice}", file=stderr)
     invalid = [
-        _invalid_outcome(display, [d.message for d in ds]) for display, ds in report.failed.items()
+        _error_outcome(display, "; ".join(d.message for d in ds), ExitCode.SPEC_ERROR)
+        for display, ds in report.failed.items()
     ]
     specs = invalid + outcomes
     run = RunResult(
@@ -349,7 +352,9 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     return int(exit_code_for(run, fail_on=options.fail_on))
 
 
-def publish_run(run: Any, options: RunOptions, *, stderr: TextIO, deadline: float | None) -> None:
+def publish_run(
+    run: RunResult, options: RunOptions, *, stderr: TextIO, deadline: float | None
+) -> None:
     """Publishing never changes the gate's verdict; its failures are reported."""
     from qrunner.publish import build_events, publish_events
 
