@@ -32,6 +32,7 @@ from qrunner.loader import LoadedSpec
 from qrunner.yamlsource import PathKey, format_pointer
 
 _MARKERS = ("{{", "{%", "{#")
+RESERVED_NAMES = frozenset({"now", "env", "ago", "duration"})
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}\s*$", re.DOTALL)
 _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)\s*$")
@@ -185,13 +186,16 @@ class Renderer:
         }
         variables: dict[str, Any] = {}
         context = {**base}
+        # In order, so a default may use an earlier variable, overridden or not.
         for key, default in loaded.spec.vars.items():
-            value = self._render(env, default, ("vars", key), loaded, context)
+            if key in self.overrides:
+                value = _coerce(self.overrides[key], default)
+            else:
+                value = self._render(env, default, ("vars", key), loaded, context)
             context[key] = variables[key] = value
         for key, raw in self.overrides.items():
-            if key in ("now", "env", "ago"):
-                raise UsageError(f"--var {key}: '{key}' is reserved")
-            variables[key] = context[key] = _coerce(raw, variables.get(key))
+            if key not in variables:
+                variables[key] = context[key] = raw
         request = self._render(env, loaded.spec.request, ("request",), loaded, context)
         checks = []
         for i, check in enumerate(loaded.spec.checks):
@@ -318,6 +322,8 @@ def parse_var_options(values: Sequence[str]) -> dict[str, str]:
         key = key.strip()
         if not sep or not key.isidentifier():
             raise UsageError(f"--var expects NAME=VALUE, got {item!r}")
+        if key in RESERVED_NAMES:
+            raise UsageError(f"--var {key}: '{key}' is reserved (it is built in)")
         out[key] = value
     return out
 

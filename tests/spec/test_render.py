@@ -188,3 +188,16 @@ def test_tekton_parent_defaults_to_every_namespace(tmp_path: Path, run_cli: Any)
     )
     result = run_cli("render", str(path), expect=0)
     assert result.stdout.startswith("GET /apis/results.tekton.dev/v1alpha2/parents/-/results/-/")
+
+
+def test_a_default_sees_an_overridden_variable(tmp_path: Path) -> None:
+    spec = SPEC.replace(
+        "  branch: main\n", '  branch: main\n  scope: "@git.branch:{{ branch }}"\n'
+    ).replace('"@git.branch:{{ branch }}"\n  group_by', '"{{ scope }}"\n  group_by')
+    rendered = _render(_write(tmp_path, spec), overrides={"branch": "dev"})
+    assert rendered.request["filter"]["query"] == "@git.branch:dev"
+
+
+def test_builtin_names_cannot_be_overridden() -> None:
+    with pytest.raises(UsageError, match="reserved"):
+        parse_var_options(["now=yesterday"])
