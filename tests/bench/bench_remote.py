@@ -140,12 +140,12 @@ def main() -> None:
         f"{args.requests} requests, {args.latency * 1000:.0f} ms latency, "
         f"concurrency {args.concurrency}, answers: {args.answer}"
     )
-    print(f"ideal                      {ideal:6.2f} s")
-    print(f"qrunner (httpx, asyncio)   {ours:6.2f} s  {ours / ideal:4.2f}x ideal  ({sent} sent)")
+    print(f"ideal                      {ideal:6.3f} s")
+    print(f"qrunner                    {ours:6.3f} s  {ours / ideal:4.2f}x ideal  ({sent} sent)")
     if theirs is None:
         print("datadog-api-client         not installed (pip install 'qrunner[bench]')")
     else:
-        print(f"datadog-api-client threads {theirs:6.2f} s  {theirs / ideal:4.2f}x ideal")
+        print(f"datadog-api-client threads {theirs:6.3f} s  {theirs / ideal:4.2f}x ideal")
 
 
 if __name__ == "__main__":
