@@ -15,6 +15,7 @@ from typing import Any
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.http import DEFAULT_BUDGETS, HttpClient, RetryPolicy
+from qrunner.backends.pacing import Budget
 from qrunner.errors import QueryError, UsageError
 from qrunner.secrets import register_secret
 
@@ -34,6 +35,7 @@ SITES = (
 NO_PRODUCT_ANALYTICS = ("uk1.datadoghq.com", "ddog-gov.com", "us2.ddog-gov.com")
 MAX_PAGES = 10  # tests aggregate's advisory cursor is followed at most this many times
 TESTS_PATH = "/api/v2/ci/tests/analytics/aggregate"
+SPANS_PATH = "/api/v2/spans/analytics/aggregate"
 
 
 def resolve_site(env: Mapping[str, str]) -> str:
@@ -86,6 +88,26 @@ def read_keys(env: Mapping[str, str], *, app_key: bool) -> dict[str, str]:
     return headers
 
 
+def budgets_from_env(env: Mapping[str, str]) -> dict[str, Budget]:
+    """The documented spans budget (300 requests per hour), or ``QRUNNER_SPANS_BUDGET``:
+    ``LIMIT/SECONDS`` (``1000/3600``) for an organisation with a higher quota, ``off`` for none."""
+    raw = env.get("QRUNNER_SPANS_BUDGET", "").strip().lower()
+    if not raw:
+        return dict(DEFAULT_BUDGETS)
+    if raw == "off":
+        return {}
+    limit, _, period = raw.partition("/")
+    try:
+        budget = Budget(limit=int(limit), period=float(period))
+    except ValueError:
+        budget = Budget(limit=0, period=0.0)
+    if budget.limit <= 0 or budget.period <= 0:
+        raise UsageError(
+            f"QRUNNER_SPANS_BUDGET={raw!r}: use LIMIT/SECONDS (e.g. 300/3600) or 'off'"
+        )
+    return {SPANS_PATH: budget}
+
+
 class DatadogBackend:
     """Runs Datadog aggregate queries over HTTP; see :mod:`qrunner.backends.http` for errors."""
 
@@ -102,7 +124,7 @@ class DatadogBackend:
             concurrency=options.concurrency,
             deadline=options.deadline,
             retry=retry,
-            budgets=DEFAULT_BUDGETS,
+            budgets=budgets_from_env(options.env),
             secrets=tuple(headers.values()),
             auth_hint="the keys come from DD_API_KEY and DD_APP_KEY; the application key "
             "needs read access to CI Visibility / APM (and DD_SITE must match the org)",

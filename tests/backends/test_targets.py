@@ -203,3 +203,18 @@ def test_an_endless_cursor_stops_with_a_warning(kit: Any) -> None:
         )
     assert count == 11  # the first page and ten more
     assert "not fetched" in str(response["meta"]["warnings"])
+
+
+def test_the_spans_budget_is_configurable() -> None:
+    from qrunner.backends.datadog import SPANS_PATH, budgets_from_env
+    from qrunner.backends.pacing import Budget
+    from qrunner.errors import UsageError
+
+    assert budgets_from_env({}) == {SPANS_PATH: Budget(limit=300, period=3600.0)}
+    assert budgets_from_env({"QRUNNER_SPANS_BUDGET": "1000/3600"}) == {
+        SPANS_PATH: Budget(limit=1000, period=3600.0)
+    }
+    assert budgets_from_env({"QRUNNER_SPANS_BUDGET": "off"}) == {}
+    for bad in ("lots", "10/0", "-1/60"):
+        with pytest.raises(UsageError, match="QRUNNER_SPANS_BUDGET"):
+            budgets_from_env({"QRUNNER_SPANS_BUDGET": bad})
