@@ -48,11 +48,16 @@ def _common_render_options(func: Any) -> Any:
 
 def _target_options(func: Any) -> Any:
     func = click.option(
-        "--target",
-        type=click.Choice(TARGETS),
+        "--tekton-insecure",
+        is_flag=True,
+        help="Do not verify Tekton Results' TLS certificate (loudly warned; prefer --tekton-ca).",
+    )(func)
+
+    func = click.option(
+        "--tekton-ca",
+        type=click.Path(dir_okay=False, exists=True),
         default=None,
-        help="Where queries run: local engine (default), datadog, tekton, or remote "
-        "(each spec on its own API). Env: QRUNNER_TARGET.",
+        help="CA bundle for Tekton Results' TLS certificate. Env: TEKTON_RESULTS_CA.",
     )(func)
     func = click.option(
         "--data",
@@ -63,15 +68,11 @@ def _target_options(func: Any) -> Any:
         "Default: a built-in sample dataset.",
     )(func)
     func = click.option(
-        "--tekton-ca",
-        type=click.Path(dir_okay=False, exists=True),
+        "--target",
+        type=click.Choice(TARGETS),
         default=None,
-        help="CA bundle for Tekton Results' TLS certificate. Env: TEKTON_RESULTS_CA.",
-    )(func)
-    func = click.option(
-        "--tekton-insecure",
-        is_flag=True,
-        help="Do not verify Tekton Results' TLS certificate (loudly warned; prefer --tekton-ca).",
+        help="Where queries run: local engine (default), datadog, tekton, or remote "
+        "(each spec on its own API). Env: QRUNNER_TARGET.",
     )(func)
     return func
 
