@@ -6,8 +6,7 @@ Every error qrunner raises on purpose derives from :class:`QrunnerError`::
     ├── UsageError               2  bad flag, bad argument, nothing selected
     ├── SpecError                2  a spec file is wrong; carries where (file:line:col + breadcrumb)
     │   ├── SpecSyntaxError         YAML that cannot be read (tabs, duplicate keys, bombs, encoding)
-    │   ├── TemplateError           Jinja syntax, undefined variable, sandbox
-    │   └── RequestSchemaError      the rendered request breaks the API's schema
+    │   └── TemplateError           Jinja syntax, undefined variable, sandbox
     ├── QueryError               2  the API (or the local engine) rejects the query (HTTP 400)
     ├── DataError                2  local data that cannot be read at all
     ├── SchemaGenerationError    2  API doc pages that cannot be turned into schemas
@@ -84,10 +83,6 @@ class SpecSyntaxError(SpecError):
 
 
 class TemplateError(SpecError):
-    pass
-
-
-class RequestSchemaError(SpecError):
     pass
 
 
