@@ -12,6 +12,7 @@ keys) so tests can count attempts on the server side.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import re
@@ -68,6 +69,7 @@ class LocalAnswerer:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._thread.start()
         self._backend: Any = None
+        self._pending: set[concurrent.futures.Future[tuple[int, Any]]] = set()
 
     async def _answer(self, source_name: str, request: dict[str, Any]) -> tuple[int, Any]:
         from qrunner.backends.base import PreparedQuery, TargetOptions
@@ -91,11 +93,17 @@ class LocalAnswerer:
             return 500, {"errors": [str(exc)]}
 
     def __call__(self, source_name: str, request: dict[str, Any]) -> tuple[int, Any]:
-        return asyncio.run_coroutine_threadsafe(
-            self._answer(source_name, request), self._loop
-        ).result()
+        future = asyncio.run_coroutine_threadsafe(self._answer(source_name, request), self._loop)
+        self._pending.add(future)
+        try:
+            return future.result()
+        finally:
+            self._pending.discard(future)
 
     def close(self) -> None:
+        # Let answers still being computed (a client that went away mid-request) finish, so
+        # the engine's database closes cleanly.
+        concurrent.futures.wait(list(self._pending), timeout=10)
         if self._backend is not None:
             asyncio.run_coroutine_threadsafe(self._backend.aclose(), self._loop).result()
         self._loop.call_soon_threadsafe(self._loop.stop)
