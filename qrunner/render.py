@@ -45,6 +45,7 @@ class RenderedSpec:
     spec: Any  # QuerySpec with rendered check thresholds
     request: dict[str, Any]
     variables: dict[str, Any]
+    at: datetime  # the run's "now" the strings were rendered with
 
 
 def parse_duration(text: str) -> timedelta:
@@ -206,7 +207,9 @@ class Renderer:
                     update[level] = self._render(env, value, ("checks", i, level), loaded, context)
             checks.append(check.model_copy(update=update) if update else check)
         spec = loaded.spec.model_copy(update={"checks": checks})
-        return RenderedSpec(loaded=loaded, spec=spec, request=request, variables=variables)
+        return RenderedSpec(
+            loaded=loaded, spec=spec, request=request, variables=variables, at=self.at
+        )
 
     def _render(
         self, env: Any, value: Any, path: PathKey, loaded: LoadedSpec, context: dict[str, Any]

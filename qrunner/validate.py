@@ -147,23 +147,53 @@ def validate_rendered(rendered: RenderedSpec) -> list[Diagnostic]:
     return diagnostics
 
 
+def _validate_datadog_filter(rendered: RenderedSpec, source: Source) -> list[Diagnostic]:
+    """The search query parses, and the time window is readable and not empty (the APIs
+    answer 422 when ``from`` is not before ``to``)."""
+    from qrunner.engine.datemath import parse_instant
+    from qrunner.engine.search import parse_search
+
+    loaded = rendered.loaded
+    path: PathKey = (
+        ("request", "data", "attributes", "filter")
+        if source.wrapped
+        else (
+            "request",
+            "filter",
+        )
+    )
+    flt = aggregate_attributes(source, rendered.request).get("filter")
+    flt = flt if isinstance(flt, dict) else {}
+    query = flt.get("query")
+    if isinstance(query, str):
+        try:
+            parse_search(query)
+        except QueryError as e:
+            message = f"{str(e).splitlines()[0]} in {query!r}"
+            return [_diag(loaded, (*path, "query"), message)]
+    bounds = {}
+    for name, default in (("from", "now-15m"), ("to", "now")):
+        try:
+            bounds[name] = parse_instant(flt.get(name, default), at=rendered.at)
+        except QueryError as e:
+            return [_diag(loaded, (*path, name), str(e))]
+    if bounds["from"] >= bounds["to"]:
+        return [
+            _diag(
+                loaded,
+                (*path, "from"),
+                f"filter.from ({flt.get('from', 'now-15m')}) must be before filter.to "
+                f"({flt.get('to', 'now')}); the API answers 422",
+            )
+        ]
+    return []
+
+
 def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Diagnostic]:
     """Search queries and CEL filters are parsed now, so a typo fails review, not the 3 a.m. run."""
     loaded = rendered.loaded
     if source.is_datadog:
-        from qrunner.engine.search import parse_search
-
-        attributes = aggregate_attributes(source, rendered.request)
-        flt = attributes.get("filter")
-        query = flt.get("query") if isinstance(flt, dict) else None
-        if isinstance(query, str):
-            path: PathKey = ("request", "data", "attributes") if source.wrapped else ("request",)
-            try:
-                parse_search(query)
-            except QueryError as e:
-                message = f"{str(e).splitlines()[0]} in {query!r}"
-                return [_diag(loaded, (*path, "filter", "query"), message)]
-        return []
+        return _validate_datadog_filter(rendered, source)
     from qrunner.engine.cel import CelSqlFailure
     from qrunner.engine.tekton import parse_summary_query, tekton_query_params
 
