@@ -74,12 +74,15 @@ def _validate_files(paths: list[Path], renderer: Renderer, keep: bool) -> list[_
     """Each file on its own; large trees are split across the CPUs (fork, where available)."""
     import multiprocessing
     import os
+    import threading
 
     workers = min(os.cpu_count() or 1, 8)
     if (
         len(paths) < PARALLEL_MIN_FILES
         or workers < 2
         or "fork" not in multiprocessing.get_all_start_methods()
+        # Forking a process that runs other threads can deadlock (and warns from 3.12 on).
+        or threading.active_count() > 1
     ):
         return [_validate_file(path, renderer, keep) for path in paths]
     global _WORKER_STATE  # noqa: PLW0603 - the fork start method hands state over this way
