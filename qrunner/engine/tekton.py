@@ -71,7 +71,6 @@ REPOSITORY_ANNOTATION = "pipelinesascode.tekton.dev/repository"
 _PARENT = re.compile(r"([a-z0-9_-]{1,63})/results/([a-z0-9_-]{1,63})")
 _PARENT_MESSAGE = "name must match (^[a-z0-9_-]{1,63})/results/([a-z0-9_-]{1,63}$)"
 _ORDER_BY = re.compile(r"[\w.]+\s*(ASC|asc|DESC|desc)?", re.ASCII)
-_DIRECTIONS = ("ASC", "asc", "DESC", "desc")
 _SUCCEEDED = ("Succeeded", "Completed")
 _KNOWN_REASONS = ("Succeeded", "Completed", "Failed", "Cancelled", "Running")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

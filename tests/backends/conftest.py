@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -95,6 +96,18 @@ class Kit:
     ci_query = staticmethod(ci_query)
     tekton_query = staticmethod(tekton_query)
     assert_no_secret = staticmethod(assert_no_secret)
+
+    @staticmethod
+    def execute(backend: Any, query: Any) -> Any:
+        """One query through ``backend`` on a fresh event loop, closing the backend after."""
+
+        async def run() -> Any:
+            try:
+                return await backend.execute(query)
+            finally:
+                await backend.aclose()
+
+        return asyncio.run(run())
 
     @staticmethod
     def emulate(answer: Any = canned_answer, **kwargs: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +15,15 @@ from qrunner.errors import QueryError
 from qrunner.sources import SOURCES
 
 
-def _execute(backend: Any, query: PreparedQuery) -> Any:
-    async def run() -> Any:
-        try:
-            return await backend.execute(query)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(run())
-
-
 def test_remote_answers_equal_local_answers(kit: Any, tmp_path: Path) -> None:
     from qrunner.backends.local import LocalBackend
 
     query = kit.ci_query("@test.status:fail")
     local_options = kit.make_options("", target="local", cache_dir=tmp_path)
-    expected = _execute(LocalBackend(local_options), query)
+    expected = kit.execute(LocalBackend(local_options), query)
     with running_emulator(at=kit.AT, cache_dir=tmp_path, api_key=kit.API_KEY) as emu:
-        remote = _execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), query)
-        tekton = _execute(
+        remote = kit.execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), query)
+        tekton = kit.execute(
             TektonBackend(kit.make_options(emu.url), retry=kit.FAST),
             PreparedQuery(
                 spec_name="t",
@@ -48,7 +37,7 @@ def test_remote_answers_equal_local_answers(kit: Any, tmp_path: Path) -> None:
             request={"compute": [{"aggregation": "nonsense"}]},
         )
         with pytest.raises(QueryError):
-            _execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), bad)
+            kit.execute(DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), bad)
     assert remote["data"] == expected["data"]
     assert "summary" in tekton
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -100,22 +99,12 @@ def _tekton(kit: Any, url: str, **options: Any) -> TektonBackend:
     return TektonBackend(kit.make_options(url, target="tekton", **options), retry=kit.FAST)
 
 
-def _execute(backend: Any, query: Any) -> Any:
-    async def run() -> Any:
-        try:
-            return await backend.execute(query)
-        finally:
-            await backend.aclose()
-
-    return asyncio.run(run())
-
-
 def test_tekton_parameters_as_the_server_wants_them(kit: Any) -> None:
     seen, answer = _capture(kit)
     with kit.emulate(answer) as emu:
         backend = _tekton(kit, emu.url)
         query = kit.tekton_query(group_by="pipeline", order_by="ASC total", filter="a == 'b'")
-        assert _execute(backend, query) == {}  # grouped {}: no data, as is
+        assert kit.execute(backend, query) == {}  # grouped {}: no data, as is
     assert seen == [
         {
             "parent": "default/results/-",
@@ -132,7 +121,7 @@ def test_tekton_ungrouped_empty_is_a_server_error(kit: Any) -> None:
         kit.emulate(lambda source, request: (200, {})) as emu,
         pytest.raises(BackendResponseError, match="server-side error"),
     ):
-        _execute(_tekton(kit, emu.url), kit.tekton_query())
+        kit.execute(_tekton(kit, emu.url), kit.tekton_query())
 
 
 def test_tekton_400_quotes_the_server(kit: Any) -> None:
@@ -145,7 +134,7 @@ def test_tekton_400_quotes_the_server(kit: Any) -> None:
         kit.emulate(reject) as emu,
         pytest.raises(QueryError, match="invalid aggregate query: bogus"),
     ):
-        _execute(_tekton(kit, emu.url), kit.tekton_query())
+        kit.execute(_tekton(kit, emu.url), kit.tekton_query())
 
 
 def test_tekton_token_file_and_tls_options(kit: Any, tmp_path: Path) -> None:
@@ -155,7 +144,7 @@ def test_tekton_token_file_and_tls_options(kit: Any, tmp_path: Path) -> None:
         env = {"TEKTON_RESULTS_TOKEN": "", "TEKTON_RESULTS_TOKEN_FILE": str(token_file)}
         backend = _tekton(kit, emu.url, env=env, tekton_insecure=True)
         assert any("verification is OFF" in n for n in backend.notices)
-        assert _execute(backend, kit.tekton_query())["summary"]
+        assert kit.execute(backend, kit.tekton_query())["summary"]
     with pytest.raises(UsageError, match="CA bundle"):
         _tekton(kit, "https://127.0.0.1:1", tekton_ca=str(tmp_path / "missing.pem"))
     with pytest.raises(UsageError, match="TEKTON_RESULTS_URL"):
@@ -177,7 +166,7 @@ def test_tests_aggregate_cursor_is_followed(kit: Any) -> None:
         return 200, {"data": {"buckets": [bucket]}, "meta": meta}
 
     with kit.emulate(answer) as emu:
-        response = _execute(
+        response = kit.execute(
             DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), kit.ci_query()
         )
     assert seen == [None, "p2", "p3"]
@@ -198,7 +187,7 @@ def test_an_endless_cursor_stops_with_a_warning(kit: Any) -> None:
         }
 
     with kit.emulate(answer) as emu:
-        response = _execute(
+        response = kit.execute(
             DatadogBackend(kit.make_options(emu.url), retry=kit.FAST), kit.ci_query()
         )
     assert count == 11  # the first page and ten more
