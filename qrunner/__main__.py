@@ -1,3 +1,3 @@
-from qrunner.cli import main
+from qrunner.cli.main import main
 
 main()

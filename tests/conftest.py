@@ -51,7 +51,7 @@ class CliResult:
 @pytest.fixture
 def run_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
     """Invoke the qrunner CLI in-process: ``run_cli("validate", "queries/", expect=0)``."""
-    from qrunner.cli import cli
+    from qrunner.cli.main import cli
 
     def invoke(
         *args: str, expect: int | None = None, env: dict[str, str] | None = None

@@ -1,11 +1,11 @@
 """``LocalBackend``: the embedded engine behind the :class:`~qrunner.backends.base.Backend`
 protocol.
 
-Datadog sources are answered by :func:`qrunner.engine.aggregate.run_aggregate` over a
-:class:`~qrunner.engine.datastore.LocalStore`; ``tekton.summary`` by
-:func:`qrunner.engine.tekton.summarize` over records read once per backend. DuckDB work runs in
-worker threads (``asyncio.to_thread``), each query on its own cursor, so concurrent calls are
-safe. Without a data directory the built-in sample dataset is generated into
+Datadog sources are answered by :func:`qrunner.engine.datadog.aggregate.run_aggregate` over a
+:class:`~qrunner.engine.store.datastore.LocalStore`; ``tekton.summary`` by
+:func:`~qrunner.engine.tekton.summary.summarize` over records read once per backend.
+DuckDB work runs in worker threads (``asyncio.to_thread``), each query on its own cursor, so
+concurrent calls are safe. Without a data directory the built-in sample dataset is generated into
 ``<cache_dir>/sample-data/``, ending at the end of the run's day (UTC) so that windows such as
 ``now-7d`` always see data; it is regenerated when that day (or the generator) changes.
 """
@@ -38,7 +38,7 @@ def _sample_end(at: datetime) -> datetime:
 
 def ensure_sample_data(cache_dir: Path, at: datetime) -> tuple[Path, bool]:
     """The sample data directory for ``at``'s day; (path, whether it was (re)generated)."""
-    from qrunner.engine.sample import generate_sample
+    from qrunner.engine.store.sample import generate_sample
 
     target = cache_dir / "sample-data"
     end = _sample_end(at)
@@ -71,7 +71,7 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, options: TargetOptions) -> None:
-        from qrunner.engine.datastore import default_cache_dir
+        from qrunner.engine.store.datastore import default_cache_dir
 
         self.options = options
         self.at = options.at
@@ -104,7 +104,7 @@ class LocalBackend:
         return self.data_dir
 
     def _get_store(self) -> Any:
-        from qrunner.engine.datastore import LocalStore
+        from qrunner.engine.store.datastore import LocalStore
 
         with self._lock:
             if self._store is None:
@@ -112,7 +112,7 @@ class LocalBackend:
             return self._store
 
     def _tekton_records(self) -> list[Any]:
-        from qrunner.engine.tekton import load_tekton_records
+        from qrunner.engine.tekton.summary import load_tekton_records
 
         with self._lock:
             if self._tekton is None:
@@ -123,14 +123,14 @@ class LocalBackend:
     def _execute(self, query: PreparedQuery) -> dict[str, Any]:
         source = query.source
         if source.backend == "tekton":
-            from qrunner.engine.tekton import summarize
+            from qrunner.engine.tekton.summary import summarize
             from qrunner.sources import tekton_parent, tekton_query_params
 
             params = {"parent": tekton_parent(query.request), **tekton_query_params(query.request)}
             return summarize(self._tekton_records(), params)
         if not source.is_datadog:
             raise QueryError(f"the local engine cannot answer source {source.name}")
-        from qrunner.engine.aggregate import run_aggregate
+        from qrunner.engine.datadog.aggregate import run_aggregate
 
         store = self._get_store()
         try:

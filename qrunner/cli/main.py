@@ -137,9 +137,9 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
     Example:
       qrunner validate queries/ --var branch=release-1.2
     """
-    from qrunner.render import build_renderer
     from qrunner.reports.validation import format_validation
-    from qrunner.validate import validate_specs
+    from qrunner.spec.render import build_renderer
+    from qrunner.validate.specs import validate_specs
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     report = validate_specs(_paths(paths), renderer, keep=False)
@@ -159,9 +159,9 @@ def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
     Example:
       qrunner render queries/flaky-tests-main.yaml --at 2024-05-01T06:00:00Z
     """
-    from qrunner.render import build_renderer
-    from qrunner.runner import render_one
-    from qrunner.validate import describe_request
+    from qrunner.run.runner import render_one
+    from qrunner.spec.render import build_renderer
+    from qrunner.validate.specs import describe_request
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     rendered = render_one(Path(spec), renderer)
@@ -191,9 +191,9 @@ def query(
     """
     import json
 
-    from qrunner.render import build_renderer
-    from qrunner.runner import query_one
-    from qrunner.targets import target_options
+    from qrunner.run.runner import query_one
+    from qrunner.run.targets import target_options
+    from qrunner.spec.render import build_renderer
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     options = target_options(
@@ -283,7 +283,7 @@ def run(
       qrunner run queries/ --select tag:nightly --report junit:out/junit.xml
     """
     from qrunner.reports.output import parse_report_option
-    from qrunner.runner import RunOptions, execute_run
+    from qrunner.run.runner import RunOptions, execute_run
 
     options = RunOptions(
         paths=_paths(paths),
@@ -381,8 +381,8 @@ def sample_data(directory: Path, days: int, seed: int, at: str | None) -> None:
     Example:
       qrunner sample-data ./ci-data --days 7 --seed 1 && qrunner run --data ./ci-data
     """
-    from qrunner.engine.sample import generate_sample
-    from qrunner.render import parse_at
+    from qrunner.engine.store.sample import generate_sample
+    from qrunner.spec.render import parse_at
 
     summary = generate_sample(directory, days=days, seed=seed, end=parse_at(at))
     counts = ", ".join(f"{n:,} {name}" for name, n in summary.counts.items())
@@ -413,7 +413,7 @@ def emulator(data_dir: Path | None, host: str, port: int) -> None:
       export QRUNNER_DATADOG_URL=http://127.0.0.1:8126 DD_API_KEY=x DD_APP_KEY=y
       qrunner run queries/ --target datadog --select 'source:datadog.*'
     """
-    from qrunner.emulator import serve
+    from qrunner.emulator.server import serve
 
     def ready(url: str) -> None:
         click.echo(f"qrunner emulator listening on {url} (Ctrl-C to stop)", err=True)

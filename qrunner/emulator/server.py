@@ -5,7 +5,7 @@ One threaded HTTP/1.1 server speaks all of: the three Datadog aggregate endpoint
 Product Analytics' ``/api/v2/prodlytics`` (API key only; 202 ``{}``; events are recorded), and
 Tekton's ``GET .../records/summary`` (``Authorization: Bearer``; 401 when wrong). Point
 ``QRUNNER_DATADOG_URL``, ``QRUNNER_DATADOG_INTAKE_URL`` and ``TEKTON_RESULTS_URL`` at its URL.
-Faults are scripted with :mod:`qrunner.emulator_faults`. Requests are recorded (never their
+Faults are scripted with :mod:`qrunner.emulator.faults`. Requests are recorded (never their
 keys) so tests can count attempts on the server side.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from qrunner.emulator_faults import Fault, FaultScript, act_out, alter_answer, error_body, send
+from qrunner.emulator.faults import Fault, FaultScript, act_out, alter_answer, error_body, send
 from qrunner.sources import PRODUCT_ANALYTICS_PATH, SOURCES
 
 # (source name, request) → (HTTP status, JSON body)

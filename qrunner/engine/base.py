@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,3 +17,12 @@ class DataWarning:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How the resolver reads one attribute: a SQL expression and its kind."""
+
+    sql: str
+    kind: Literal["string", "number", "boolean"]
+    duration_ns: bool = False

@@ -1,11 +1,11 @@
-"""Judging a query's output: checks → :class:`~qrunner.outcomes.CheckOutcome`.
+"""Judging a query's output: checks → :class:`~qrunner.judge.outcomes.CheckOutcome`.
 
 A check names a **metric** and the conditions that make it ``warn`` and ``fail`` (fail wins
-when both trigger; syntax and units in :mod:`qrunner.thresholds` and :mod:`qrunner.units`).
+when both trigger; syntax and units in :mod:`.thresholds` and :mod:`.units`).
 
 The metric is an expression over the names the request computes (Datadog compute keys,
 Tekton summary fields) and the spec's named ``metrics:``; how names resolve and what kind of
-quantity each measures is described in :mod:`qrunner.metrics`.
+quantity each measures is described in :mod:`qrunner.judge.metrics`.
 
 Scope — which value is judged:
 
@@ -34,8 +34,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qrunner.expr import Node, evaluate_expression, free_names, infer_kind
-from qrunner.metrics import (
+from qrunner.judge.expr import Node, evaluate_expression, free_names, infer_kind
+from qrunner.judge.metrics import (
     DEFAULT_TOTAL_LABEL,
     TEKTON_FIELDS,
     Context,
@@ -43,11 +43,10 @@ from qrunner.metrics import (
     read_context,
     resolve,
 )
-from qrunner.outcomes import CheckOutcome, Offender, Status
-from qrunner.results import Bucket, QueryResult, TimePoint, Value
-from qrunner.sources import Source
-from qrunner.thresholds import Condition, ResolvedCondition, ThresholdError, parse_condition
-from qrunner.units import (
+from qrunner.judge.outcomes import CheckOutcome, Offender, Status
+from qrunner.judge.results import Bucket, QueryResult, TimePoint, Value
+from qrunner.judge.thresholds import Condition, ResolvedCondition, ThresholdError, parse_condition
+from qrunner.judge.units import (
     NANOSECONDS_PER_SECOND,
     Kind,
     display_unit,
@@ -57,11 +56,12 @@ from qrunner.units import (
     tidy,
     unit_problem,
 )
+from qrunner.sources import Source
 
 if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
-    from qrunner.spec import CheckSpec, QuerySpec
+    from qrunner.spec.model import CheckSpec, QuerySpec
 
-# TEKTON_FIELDS and DEFAULT_TOTAL_LABEL moved to qrunner.metrics; still importable from here
+# TEKTON_FIELDS and DEFAULT_TOTAL_LABEL moved to qrunner.judge.metrics; still importable from here
 __all__ = ["DEFAULT_TOTAL_LABEL", "TEKTON_FIELDS", "evaluate_checks", "validate_checks"]
 
 

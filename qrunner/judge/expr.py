@@ -12,7 +12,7 @@ Evaluation works on floats; a missing value (``None``) makes the whole result ``
 does a division by zero (no value, rather than an infinite one that would pass or fail a gate
 by accident).
 
-:func:`infer_kind` says what a derived metric measures (see :class:`qrunner.units.Kind`):
+:func:`infer_kind` says what a derived metric measures (see :class:`qrunner.judge.units.Kind`):
 same-kind ``+``/``-`` keeps the kind; ``count / count`` and ``duration / duration`` are
 ratios; ``duration / count`` is a duration; multiplying a ratio by a constant (``* 100``)
 gives a plain number, so ``%`` no longer applies to it.
@@ -24,7 +24,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from qrunner.units import Kind
+from qrunner.judge.units import Kind
 
 
 class ExpressionError(ValueError):

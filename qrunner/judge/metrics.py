@@ -1,6 +1,6 @@
 """A check's metric: names resolved against what the request computes.
 
-The metric is an expression (:mod:`qrunner.expr`) over names:
+The metric is an expression (:mod:`qrunner.judge.expr`) over names:
 
 * a Datadog compute key ``c0``, ``c1``... (one per ``request.compute`` entry, in order);
 * a Tekton summary field listed in ``request.summary`` (``failed``, ``avg_duration``...);
@@ -26,12 +26,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qrunner.expr import ExpressionError, Node, free_names, parse_expression, substitute
+from qrunner.judge.expr import ExpressionError, Node, free_names, parse_expression, substitute
+from qrunner.judge.units import Kind
 from qrunner.sources import Source, aggregate_attributes
-from qrunner.units import Kind
 
 if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
-    from qrunner.spec import QuerySpec
+    from qrunner.spec.model import QuerySpec
 
 TEKTON_FIELDS: dict[str, Kind] = {
     **dict.fromkeys(("total", "succeeded", "failed", "cancelled", "running", "others"), Kind.COUNT),

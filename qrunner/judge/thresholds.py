@@ -6,7 +6,7 @@ A condition says when its level *triggers*:
 * ranges ``10..20`` (triggers inside, bounds included) and ``not 10..20`` (triggers outside);
 * a bare number ``5`` means ``>= 5``.
 
-Numbers may carry a unit (see :mod:`qrunner.units`). A number without a unit is read in the
+Numbers may carry a unit (see :mod:`qrunner.judge.units`). A number without a unit is read in the
 check's ``unit:`` when it has one; otherwise a ratio's bare number is a fraction (``0.05``), a
 count's is a count, and a **duration's is an error** — ``> 300`` could be nanoseconds or
 seconds depending on the source, so qrunner asks for ``300ms`` or ``unit: ms`` instead.
@@ -21,7 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from qrunner.units import DURATION_UNITS, PERCENT, Kind, to_base, unit_problem
+from qrunner.judge.units import DURATION_UNITS, PERCENT, Kind, to_base, unit_problem
 
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
 

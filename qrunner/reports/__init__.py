@@ -1,6 +1,6 @@
 """Reports: one module per format, looked up by name in :data:`REPORTERS`.
 
-Every reporter turns a :class:`~qrunner.outcomes.RunResult` into text and does nothing else;
+Every reporter turns a :class:`~qrunner.judge.outcomes.RunResult` into text and does nothing else;
 the caller writes it (to a stream, or with :func:`~qrunner.reports.atomic.write_atomic`).
 Reporters are built with ``REPORTERS[name](color=...)``; only ``console`` uses colour.
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from qrunner.outcomes import RunResult
+from qrunner.judge.outcomes import RunResult
 from qrunner.reports.console import ConsoleReporter
 from qrunner.reports.github import GithubReporter
 from qrunner.reports.json_report import JsonReporter

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from qrunner.outcomes import (
+from qrunner.judge.outcomes import (
     CheckOutcome,
     RunResult,
     SpecOutcome,
@@ -16,8 +16,8 @@ from qrunner.outcomes import (
     count_outcomes,
     describe_counts,
 )
+from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
-from qrunner.units import format_quantity
 
 TOP_OFFENDERS = 5
 

@@ -7,8 +7,8 @@ the runner expects: ``%``, ``\\r``, ``\\n`` in messages, and also ``:`` and ``,`
 
 from __future__ import annotations
 
-from qrunner.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
-from qrunner.units import format_quantity
+from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
+from qrunner.judge.units import format_quantity
 
 
 def escape_data(text: str) -> str:

@@ -13,7 +13,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from qrunner.outcomes import CheckOutcome, RunResult, SpecOutcome
+from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome
 
 
 def format_timestamp(moment: datetime) -> str:

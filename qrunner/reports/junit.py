@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from qrunner.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
+from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
+from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
-from qrunner.units import format_quantity
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

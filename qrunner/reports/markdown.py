@@ -3,8 +3,8 @@ and each per-group check's offenders folded under ``<details>``."""
 
 from __future__ import annotations
 
-from qrunner.outcomes import RunResult, Status, count_outcomes, describe_counts
-from qrunner.units import format_quantity
+from qrunner.judge.outcomes import RunResult, Status, count_outcomes, describe_counts
+from qrunner.judge.units import format_quantity
 
 EMOJI = {
     Status.PASS: "✅",

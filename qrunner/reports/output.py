@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from qrunner.errors import UsageError
-from qrunner.outcomes import RunResult
+from qrunner.judge.outcomes import RunResult
 
 
 @dataclass(slots=True)

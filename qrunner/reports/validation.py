@@ -7,7 +7,7 @@ from typing import Any
 
 
 def format_validation(report: Any, fmt: str) -> str:
-    """``report`` is a :class:`qrunner.validate.ValidationReport`."""
+    """``report`` is a :class:`qrunner.validate.specs.ValidationReport`."""
     diagnostics = report.diagnostics
     if fmt == "json":
         payload = {

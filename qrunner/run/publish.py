@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from qrunner.outcomes import RunResult
+from qrunner.judge.outcomes import RunResult
 from qrunner.sources import PRODUCT_ANALYTICS_PATH, PRODUCT_ANALYTICS_SCHEMA
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def build_events(
 
 def check_event(event: dict[str, Any]) -> list[str]:
     """Schema problems of one event; ``[]`` when valid."""
-    from qrunner.schemastore import validate_instance
+    from qrunner.validate.schemastore import validate_instance
 
     return [str(issue) for issue in validate_instance(PRODUCT_ANALYTICS_SCHEMA + ".request", event)]
 

@@ -29,12 +29,19 @@ from qrunner.errors import (
     SpecError,
     UsageError,
 )
-from qrunner.loader import load_specs
-from qrunner.outcomes import RunResult, SpecOutcome, Status, exit_code_for, run_status, spec_status
-from qrunner.render import RenderedSpec, Renderer, build_renderer
+from qrunner.judge.outcomes import (
+    RunResult,
+    SpecOutcome,
+    Status,
+    exit_code_for,
+    run_status,
+    spec_status,
+)
 from qrunner.reports.output import ReportRequest, write_reports
+from qrunner.run.targets import Backends, target_options
 from qrunner.sources import SOURCES, Source
-from qrunner.targets import Backends, target_options
+from qrunner.spec.loader import load_specs
+from qrunner.spec.render import RenderedSpec, Renderer, build_renderer
 
 
 @dataclass(slots=True)
@@ -59,7 +66,7 @@ class RunOptions:
 
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     """Load, render and validate one spec file; its first problem is raised."""
-    from qrunner.validate import validate_loaded
+    from qrunner.validate.specs import validate_loaded
 
     if not path.is_file():
         raise UsageError(f"no such spec file: {path}")
@@ -151,8 +158,8 @@ class _Run:
             return await self.backends.get(source).execute(query)
 
     async def judge(self, rendered: RenderedSpec) -> SpecOutcome:
-        from qrunner.checks import evaluate_checks
-        from qrunner.results import normalize_response
+        from qrunner.judge.checks import evaluate_checks
+        from qrunner.judge.results import normalize_response
 
         spec = rendered.spec
         source = SOURCES[spec.source]
@@ -274,7 +281,7 @@ async def _run_async(
 
 def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     """Run everything ``options`` describes; write the reports; return the exit code."""
-    from qrunner.validate import validate_specs
+    from qrunner.validate.specs import validate_specs
 
     started_at = datetime.now(UTC)
     app_id = options.application_id or options.environ.get(
@@ -356,7 +363,7 @@ def publish_run(
     run: RunResult, options: RunOptions, *, stderr: TextIO, deadline: float | None
 ) -> None:
     """Publishing never changes the gate's verdict; its failures are reported."""
-    from qrunner.publish import build_events, publish_events
+    from qrunner.run.publish import build_events, publish_events
 
     env = options.environ
     app_id = options.application_id or env.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID", "")

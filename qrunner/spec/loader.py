@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import Location, SpecError, UsageError
-from qrunner.yamlsource import PathKey, YamlDocument, format_pointer, load_yaml_file
+from qrunner.spec.yamlsource import PathKey, YamlDocument, format_pointer, load_yaml_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -45,7 +45,7 @@ class LoadedSpec:
     path: Path
     display: str
     doc: YamlDocument
-    spec: Any  # qrunner.spec.QuerySpec (imported lazily: pydantic is slow to import)
+    spec: Any  # qrunner.spec.model.QuerySpec (imported lazily: pydantic is slow to import)
 
     def locate(self, pointer: PathKey) -> Location:
         return self.doc.locate(pointer)
@@ -146,7 +146,7 @@ def validate_model(doc: YamlDocument) -> tuple[Any, list[Diagnostic]]:
     """Check the document against the v1 models; map pydantic errors to file positions."""
     from pydantic import ValidationError
 
-    from qrunner.spec import QuerySpec
+    from qrunner.spec.model import QuerySpec
 
     if not isinstance(doc.data, dict):
         return None, [Diagnostic(doc.locate(()), "a spec must be a YAML mapping")]
@@ -161,7 +161,7 @@ def validate_model(doc: YamlDocument) -> tuple[Any, list[Diagnostic]]:
 
 
 def _model_fields_at(loc: tuple[Any, ...]) -> list[str]:
-    from qrunner.spec import CheckSpec, QuerySpec
+    from qrunner.spec.model import CheckSpec, QuerySpec
 
     if loc[:1] == ("checks",) and len(loc) == 3:
         return list(CheckSpec.model_fields)

@@ -2,7 +2,7 @@
 
 The models describe the file *before* rendering: ``request`` is any mapping (its
 strings may hold Jinja) and is checked against the API's JSON Schema after
-rendering, by :mod:`qrunner.validate`.
+rendering, by :mod:`qrunner.validate.specs`.
 """
 
 from __future__ import annotations

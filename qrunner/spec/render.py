@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import Location, TemplateError, UsageError
-from qrunner.loader import LoadedSpec
-from qrunner.yamlsource import PathKey, format_pointer
+from qrunner.spec.loader import LoadedSpec
+from qrunner.spec.yamlsource import PathKey, format_pointer
 
 _MARKERS = ("{{", "{%", "{#")
 RESERVED_NAMES = frozenset({"now", "env", "ago", "duration"})

@@ -1,6 +1,6 @@
 """The JSON Schema of spec format v1, for editors, generated from the pydantic models.
 
-Regenerate with ``python -m qrunner.specschema`` (a test fails when the committed file
+Regenerate with ``python -m qrunner.spec.schema`` (a test fails when the committed file
 at ``schemas/spec-v1.schema.json`` is stale).
 """
 
@@ -15,7 +15,7 @@ SPEC_SCHEMA_FILE = "spec-v1.schema.json"
 
 
 def spec_json_schema() -> dict[str, Any]:
-    from qrunner.spec import QuerySpec
+    from qrunner.spec.model import QuerySpec
 
     schema = QuerySpec.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"

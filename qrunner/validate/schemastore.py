@@ -52,7 +52,7 @@ def schemas_dir() -> Path:
     packaged = resources.files("qrunner").joinpath("_schemas")
     if isinstance(packaged, Path) and packaged.is_dir():
         return packaged
-    checkout = Path(__file__).resolve().parent.parent / "schemas"
+    checkout = Path(__file__).resolve().parents[2] / "schemas"
     if checkout.is_dir():
         return checkout
     raise QrunnerError(

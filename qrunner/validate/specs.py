@@ -15,16 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import Location, QueryError, SpecError
-from qrunner.loader import (
+from qrunner.sources import SOURCES, Source, aggregate_attributes, tekton_parent
+from qrunner.spec.loader import (
     Diagnostic,
     LoadedSpec,
     discover_specs,
     find_duplicate_names,
     load_spec_file,
 )
-from qrunner.render import RenderedSpec, Renderer
-from qrunner.sources import SOURCES, Source, aggregate_attributes, tekton_parent
-from qrunner.yamlsource import PathKey, format_pointer
+from qrunner.spec.render import RenderedSpec, Renderer
+from qrunner.spec.yamlsource import PathKey, format_pointer
 
 
 @dataclass(slots=True)
@@ -132,7 +132,7 @@ def _diag(loaded: LoadedSpec, path: PathKey, message: str) -> Diagnostic:
 
 
 def validate_rendered(rendered: RenderedSpec) -> list[Diagnostic]:
-    from qrunner.schemastore import validate_instance
+    from qrunner.validate.schemastore import validate_instance
 
     loaded = rendered.loaded
     source = SOURCES[rendered.spec.source]
@@ -142,7 +142,7 @@ def validate_rendered(rendered: RenderedSpec) -> list[Diagnostic]:
     ]
     if not diagnostics:
         diagnostics.extend(_validate_query_language(rendered, source))
-    from qrunner.checks import validate_checks
+    from qrunner.judge.checks import validate_checks
 
     for pointer, message in validate_checks(rendered.spec, source, rendered.request):
         path = _parse_pointer(pointer)
@@ -153,8 +153,8 @@ def validate_rendered(rendered: RenderedSpec) -> list[Diagnostic]:
 def _validate_datadog_filter(rendered: RenderedSpec, source: Source) -> list[Diagnostic]:
     """The search query parses, and the time window is readable and not empty (the APIs
     answer 422 when ``from`` is not before ``to``)."""
-    from qrunner.engine.datemath import parse_instant
-    from qrunner.engine.search import parse_search
+    from qrunner.engine.datadog.datemath import parse_instant
+    from qrunner.engine.datadog.search.parse import parse_search
 
     loaded = rendered.loaded
     path: PathKey = (
@@ -197,8 +197,8 @@ def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Dia
     loaded = rendered.loaded
     if source.is_datadog:
         return _validate_datadog_filter(rendered, source)
-    from qrunner.engine.cel import CelSqlFailure
-    from qrunner.engine.tekton import parse_summary_query, tekton_query_params
+    from qrunner.engine.tekton.cel.compile import CelSqlFailure
+    from qrunner.engine.tekton.summary import parse_summary_query, tekton_query_params
 
     params = tekton_query_params(rendered.request)
     try:
@@ -218,7 +218,7 @@ def _validate_query_language(rendered: RenderedSpec, source: Source) -> list[Dia
 
 @cache
 def _compile_cel(text: str) -> None:
-    from qrunner.engine.cel import compile_filter
+    from qrunner.engine.tekton.cel.compile import compile_filter
 
     compile_filter(text)
 
@@ -241,7 +241,7 @@ def describe_request(source: Source, request: dict[str, Any]) -> str:
     if source.backend == "tekton":
         from urllib.parse import urlencode
 
-        from qrunner.engine.tekton import tekton_query_params
+        from qrunner.engine.tekton.summary import tekton_query_params
 
         path = source.path.format(parent=tekton_parent(request))
         return f"GET {path}?{urlencode(tekton_query_params(request))}"

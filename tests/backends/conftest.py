@@ -12,7 +12,7 @@ import pytest
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.http import RetryPolicy
-from qrunner.emulator import Emulator, running_emulator
+from qrunner.emulator.server import Emulator, running_emulator
 from qrunner.sources import SOURCES
 
 API_KEY = "ddapi-SECRET-4f8a1c9e2b7d6053"

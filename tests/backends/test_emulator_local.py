@@ -10,7 +10,7 @@ import pytest
 from qrunner.backends.base import PreparedQuery
 from qrunner.backends.datadog import DatadogBackend
 from qrunner.backends.tekton import TektonBackend
-from qrunner.emulator import running_emulator
+from qrunner.emulator.server import running_emulator
 from qrunner.errors import QueryError
 from qrunner.sources import SOURCES
 

@@ -15,14 +15,14 @@ import pytest
 
 from qrunner.backends.datadog import DatadogBackend
 from qrunner.backends.tekton import TektonBackend
-from qrunner.emulator_faults import Fault
+from qrunner.emulator.faults import Fault
 from qrunner.errors import (
     BackendResponseError,
     BackendUnavailable,
     QrunnerError,
     QueryError,
 )
-from qrunner.results import normalize_response
+from qrunner.judge.results import normalize_response
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from qrunner.backends.http import HttpClient
-from qrunner.emulator_faults import Fault
+from qrunner.emulator.faults import Fault
 from qrunner.errors import UsageError
-from qrunner.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
-from qrunner.publish import PUBLISH_RETRY_STATUSES, build_events, check_event, publish_events
+from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
+from qrunner.run.publish import PUBLISH_RETRY_STATUSES, build_events, check_event, publish_events
 
 
 def _run(error: str | None = None) -> RunResult:

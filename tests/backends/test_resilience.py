@@ -12,7 +12,7 @@ import pytest
 
 from qrunner.backends.datadog import DatadogBackend
 from qrunner.backends.http import RetryPolicy, retry_hint
-from qrunner.emulator_faults import Fault, RateLimit
+from qrunner.emulator.faults import Fault, RateLimit
 from qrunner.errors import BackendUnavailable
 
 

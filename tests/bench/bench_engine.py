@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from qrunner.engine.aggregate import run_aggregate
-from qrunner.engine.datastore import LocalStore
+from qrunner.engine.datadog.aggregate import run_aggregate
+from qrunner.engine.store.datastore import LocalStore
 from qrunner.sources import SOURCES
 
 AT = datetime(2024, 6, 12, tzinfo=UTC)

@@ -22,8 +22,8 @@ from typing import Any
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.datadog import DatadogBackend
-from qrunner.emulator import running_emulator
-from qrunner.emulator_faults import Fault
+from qrunner.emulator.faults import Fault
+from qrunner.emulator.server import running_emulator
 from qrunner.sources import SOURCES
 
 API_KEY, APP_KEY = "bench-api-key", "bench-app-key"

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from qrunner.cli import cli
+from qrunner.cli.main import cli
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
-from qrunner.checks import evaluate_checks, validate_checks
-from qrunner.outcomes import CheckOutcome, Status
-from qrunner.results import normalize_response
+from qrunner.judge.checks import evaluate_checks, validate_checks
+from qrunner.judge.outcomes import CheckOutcome, Status
+from qrunner.judge.results import normalize_response
 from qrunner.sources import SOURCES
-from qrunner.spec import CheckSpec, QuerySpec
+from qrunner.spec.model import CheckSpec, QuerySpec
 
 NS = 1e9  # Datadog durations are nanoseconds
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from qrunner.errors import ExitCode
-from qrunner.outcomes import (
+from qrunner.judge.outcomes import (
     CheckOutcome,
     RunResult,
     SpecOutcome,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from qrunner.expr import (
+from qrunner.judge.expr import (
     ExpressionError,
     evaluate_expression,
     free_names,
     infer_kind,
     parse_expression,
 )
-from qrunner.thresholds import ThresholdError, parse_condition
-from qrunner.units import Kind, format_duration, format_quantity, parse_pg_interval
+from qrunner.judge.thresholds import ThresholdError, parse_condition
+from qrunner.judge.units import Kind, format_duration, format_quantity, parse_pg_interval
 
 
 @pytest.mark.parametrize(

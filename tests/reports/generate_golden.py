@@ -10,7 +10,14 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from qrunner.outcomes import CheckOutcome, Offender, RunResult, SpecOutcome, Status, run_status
+from qrunner.judge.outcomes import (
+    CheckOutcome,
+    Offender,
+    RunResult,
+    SpecOutcome,
+    Status,
+    run_status,
+)
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 FORMATS = {

@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from qrunner.outcomes import RunResult, Status
+from qrunner.judge.outcomes import RunResult, Status
 from qrunner.reports import REPORTERS
 from qrunner.reports.atomic import write_atomic
 from qrunner.reports.github import escape_data, escape_property, format_command
@@ -160,7 +160,7 @@ def test_console_colour_only_when_asked(run: RunResult) -> None:
 
 
 def test_console_shows_top_five_offenders(run: RunResult) -> None:
-    from qrunner.outcomes import Offender
+    from qrunner.judge.outcomes import Offender
 
     check = run.specs[0].checks[0]
     check.offenders = [Offender({"p": f"p{i}"}, float(100 - i)) for i in range(8)]

@@ -15,7 +15,7 @@ QUERIES = ROOT / "queries"
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from qrunner.engine.sample import generate_sample
+    from qrunner.engine.store.sample import generate_sample
 
     folder = tmp_path_factory.mktemp("sample")
     generate_sample(folder, days=8, seed=7, end=datetime(2024, 5, 1, 12, tzinfo=UTC))

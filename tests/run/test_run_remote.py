@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from qrunner.emulator import Emulator, running_emulator
-from qrunner.emulator_faults import Fault
+from qrunner.emulator.faults import Fault
+from qrunner.emulator.server import Emulator, running_emulator
 
 from .conftest import AT, QUERIES
 

@@ -115,14 +115,14 @@ def test_large_trees_are_checked_in_parallel_with_the_same_findings(
 ) -> None:
     import json
 
-    import qrunner.validate
+    import qrunner.validate.specs
 
     for i in range(260):
         (tmp_path / f"s{i:03d}.yaml").write_text(_spec(f"spec-{i}"))
     (tmp_path / "s001.yaml").write_text(_spec("spec-1") + "nmae: typo\n")
     (tmp_path / "s250.yaml").write_text(_spec("spec-7"))  # a duplicate, far from its twin
     parallel = run_cli("validate", str(tmp_path), "--format", "json", expect=2)
-    monkeypatch.setattr(qrunner.validate, "PARALLEL_MIN_FILES", 10**9)
+    monkeypatch.setattr(qrunner.validate.specs, "PARALLEL_MIN_FILES", 10**9)
     sequential = run_cli("validate", str(tmp_path), "--format", "json", expect=2)
     assert json.loads(parallel.stdout) == json.loads(sequential.stdout)
     messages = [e["message"] for e in json.loads(parallel.stdout)["errors"]]

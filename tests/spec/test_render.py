@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from qrunner.errors import TemplateError, UsageError
-from qrunner.loader import load_specs
-from qrunner.render import Renderer, parse_at, parse_var_options
+from qrunner.spec.loader import load_specs
+from qrunner.spec.render import Renderer, parse_at, parse_var_options
 
 AT = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from qrunner.errors import QrunnerError
-from qrunner.schemastore import SchemaIssue, load_schema, schemas_dir, validate_instance
+from qrunner.validate.schemastore import SchemaIssue, load_schema, schemas_dir, validate_instance
 
 CASES_DIR = Path(__file__).resolve().parents[3] / "shared" / "datadog-cases"
 needs_cases = pytest.mark.skipif(
@@ -340,7 +340,7 @@ def test_installed_layout_finds_packaged_schemas(tmp_path: Path) -> None:
     shutil.copytree(package, site / "qrunner", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copytree(schemas_dir(), site / "qrunner" / "_schemas")
     script = (
-        "from qrunner.schemastore import schemas_dir, validate_instance;"
+        "from qrunner.validate.schemastore import schemas_dir, validate_instance;"
         "print(schemas_dir());"
         "print(validate_instance('tekton.summary.request', {'summary': 'total'}))"
     )

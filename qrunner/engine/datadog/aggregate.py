@@ -41,16 +41,17 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from qrunner.engine.aggregate_request import AggregateRequest, Level, parse_request, sql_literal
-from qrunner.engine.aggregate_sql import (
+from qrunner.engine.datadog.datemath import format_epoch_ms
+from qrunner.engine.datadog.request import AggregateRequest, Level, parse_request, sql_literal
+from qrunner.engine.datadog.search.sql import compile_search
+from qrunner.engine.datadog.sql import (
     ComputePlan,
     LevelPlan,
     StatementPlan,
     build_statement,
 )
-from qrunner.engine.datastore import TIME_COLUMN, Dataset, LocalStore
-from qrunner.engine.datemath import format_epoch_ms
-from qrunner.engine.search import compile_search
+from qrunner.engine.store.columns import TIME_COLUMN, Dataset
+from qrunner.engine.store.datastore import LocalStore
 from qrunner.errors import QueryError
 from qrunner.sources import Source, aggregate_attributes
 

@@ -12,15 +12,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from qrunner.engine.aggregate_sql import AGGREGATIONS, NUMERIC_AGGREGATIONS
-from qrunner.engine.datemath import (
+from qrunner.engine.base import Column
+from qrunner.engine.datadog.datemath import (
     default_interval,
     parse_instant,
     parse_interval,
     parse_timezone,
     utc_offset_ms,
 )
-from qrunner.engine.search import Column, FieldResolver
+from qrunner.engine.datadog.search.nodes import FieldResolver
+from qrunner.engine.datadog.sql import AGGREGATIONS, NUMERIC_AGGREGATIONS
 from qrunner.errors import QueryError
 
 MAX_POINTS = 10_000

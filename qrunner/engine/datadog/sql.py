@@ -1,4 +1,4 @@
-"""The SQL half of :mod:`qrunner.engine.aggregate`: one statement per aggregate request.
+"""The SQL half of :mod:`qrunner.engine.datadog.aggregate`: one statement per aggregate request.
 
 Shape of the statement for ``n`` group-by levels (``k1..kn`` are the group keys)::
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qrunner.engine.datastore import TIME_COLUMN
+from qrunner.engine.store.columns import TIME_COLUMN
 
 PERCENTILES = {"pc75": 0.75, "pc90": 0.90, "pc95": 0.95, "pc98": 0.98, "pc99": 0.99, "median": 0.5}
 NUMERIC_AGGREGATIONS = frozenset({*PERCENTILES, "sum", "min", "max", "avg", "delta"})

@@ -10,16 +10,16 @@ Events use Datadog's attribute layout: reserved attributes at the top level (``s
 ``env``, ``test_level``, ``ci_level``...), custom ones as nested objects (``{"test": {"status":
 "fail"}}`` is ``@test.status``), durations in nanoseconds and a ``timestamp`` (ISO-8601 or epoch
 ms, mixed freely). Each dataset becomes one table with one column per attribute path
-(``"test.status"``), the epoch-ms time in :data:`TIME_COLUMN` and the source file in
-:data:`FILE_COLUMN`.
+(``"test.status"``), the epoch-ms time in :data:`.columns.TIME_COLUMN` and the source file in
+:data:`.columns.FILE_COLUMN`.
 
 The database lives at ``<cache_dir>/<hash of the data dir>.duckdb`` together with a manifest of
 (file, size, mtime_ns) per dataset: a dataset is reloaded only when a file was added, removed or
-changed. Up to :data:`FULL_SCAN_BYTES` (32 MiB) of JSON the schema is inferred from every
+changed. Up to :data:`.columns.FULL_SCAN_BYTES` (32 MiB) of JSON the schema is inferred from every
 line; beyond that from the first 20,480 lines of each file (attributes that first appear later
 are ignored: a full scan would make loading about three times slower).
 Bad data never stops a run: a file DuckDB rejects is re-read line by line in Python
-(:mod:`qrunner.engine.jsonlines`) and every problem becomes a :class:`DataWarning`.
+(:mod:`qrunner.engine.store.jsonlines`) and every problem becomes a :class:`DataWarning`.
 Queries take their own cursor (:meth:`LocalStore.cursor`); loading is serialised by a lock.
 """
 
@@ -32,94 +32,18 @@ import os
 import threading
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qrunner.engine.base import DataWarning
-from qrunner.engine.search import Column
+from qrunner.engine.base import Column, DataWarning
+from qrunner.engine.store.columns import (
+    CACHE_VERSION,
+    DATASETS,
+    JSON_SUFFIXES,
+    Dataset,
+    column_for,
+)
 from qrunner.errors import DataError
-
-DATASETS = ("ci_tests", "ci_pipelines", "spans")
-TIME_COLUMN = "__ts"
-FILE_COLUMN = "__file"
-CACHE_VERSION = 1
-FULL_SCAN_BYTES = 32 * 1024 * 1024
-JSON_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
-# Searched by bare terms and phrases, when the table has them.
-FREE_TEXT_PATHS = (
-    "message", "test.name", "test.full_name", "test.suite", "error.message",
-    "ci.pipeline.name", "ci.stage.name", "ci.job.name", "resource_name", "operation_name",
-)  # fmt: skip
-_NUMERIC = {
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-    "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE",
-}  # fmt: skip
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def is_duration_path(path: str) -> bool:
-    last = path.rsplit(".", 1)[-1]
-    return last in ("duration", "queue_time") or last.endswith("_duration")
-
-
-def column_for(path: str, duck_type: str) -> Column | None:
-    """How the resolver reads a table column of the given DuckDB type (None: not searchable)."""
-    sql = quote_ident(path)
-    base = duck_type.split("(", maxsplit=1)[0]
-    if duck_type.endswith("]"):
-        return Column(f"CAST({sql} AS VARCHAR)", "string")
-    if duck_type == "VARCHAR":
-        return Column(sql, "string")
-    if duck_type == "BOOLEAN":
-        return Column(sql, "boolean")
-    if duck_type in _NUMERIC or base == "DECIMAL":
-        return Column(sql, "number", duration_ns=is_duration_path(path))
-    if duck_type.startswith("TIMESTAMP"):
-        return Column(f"epoch_ms({sql})", "number")
-    if duck_type in ("JSON", "DATE", "UUID", "TIME"):
-        return Column(f"CAST({sql} AS VARCHAR)", "string")
-    return None
-
-
-@dataclass(frozen=True, slots=True)
-class TableResolver:
-    """The :class:`~qrunner.engine.search.FieldResolver` of one dataset table.
-
-    Reserved attributes and ``@`` attributes live side by side at the top of an event, so both
-    spellings resolve the same path (``service`` and ``@service``)."""
-
-    columns: Mapping[str, Column]
-
-    def resolve(self, name: str, *, reserved: bool) -> Column | None:
-        return self.columns.get(name)
-
-    def free_text(self) -> list[Column]:
-        return [
-            self.columns[path]
-            for path in FREE_TEXT_PATHS
-            if path in self.columns and self.columns[path].kind == "string"
-        ]
-
-
-@dataclass(frozen=True, slots=True)
-class Dataset:
-    name: str
-    table: str
-    rows: int
-    columns: Mapping[str, Column]
-    types: Mapping[str, str] = field(default_factory=dict)  # path → DuckDB type
-
-    @property
-    def resolver(self) -> TableResolver:
-        return TableResolver(self.columns)
 
 
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -262,7 +186,7 @@ class LocalStore:
     def _load(
         self, con: Any, name: str, table: str, files: list[Path], manifest: str
     ) -> list[DataWarning]:
-        from qrunner.engine.datastore_load import load_parts
+        from qrunner.engine.store.load import load_parts
 
         staging = self.cache_dir / "staging" / uuid.uuid4().hex
         staging.mkdir(parents=True, exist_ok=True)
@@ -304,13 +228,4 @@ def _describe(con: Any, name: str, table: str) -> Dataset:
     return Dataset(name, table, int(count[0]) if count else 0, columns, types)
 
 
-__all__ = [
-    "DATASETS",
-    "FILE_COLUMN",
-    "TIME_COLUMN",
-    "Dataset",
-    "LocalStore",
-    "TableResolver",
-    "default_cache_dir",
-    "discover_files",
-]
+__all__ = ["LocalStore", "default_cache_dir", "discover_files"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.engine.base import DataWarning
-from qrunner.engine.datastore import (
+from qrunner.engine.store.columns import (
     FILE_COLUMN,
     FULL_SCAN_BYTES,
     JSON_SUFFIXES,
@@ -25,8 +25,8 @@ from qrunner.engine.datastore import (
     quote_ident,
     quote_literal,
 )
-from qrunner.engine.jsonlines import clean_json_lines, first_bad_timestamp_line
-from qrunner.engine.junit import load_junit
+from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
+from qrunner.engine.store.junit import load_junit
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",

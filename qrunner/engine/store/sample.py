@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from qrunner.engine.tekton import generate_tekton_sample
+from qrunner.engine.tekton.summary import generate_tekton_sample
 
 BRANCHES = ("main", "feature/checkout-v2", "fix/login-timeout", "chore/deps-bump")
 _REPOS: dict[str, dict[str, Any]] = {

@@ -19,16 +19,22 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from qrunner.engine.cel import CelFilter, CelFilterError, CelSqlFailure, compile_filter, json_field
-from qrunner.engine.cel import parse_timestamp as _parse_timestamp
-from qrunner.engine.tekton_records import (
+from qrunner.engine.tekton.cel.compile import (
+    CelFilter,
+    CelFilterError,
+    CelSqlFailure,
+    compile_filter,
+    json_field,
+)
+from qrunner.engine.tekton.cel.compile import parse_timestamp as _parse_timestamp
+from qrunner.engine.tekton.records import (
     Interval,
     Record,
     format_interval,
     load_tekton_records,
     parse_interval,
 )
-from qrunner.engine.tekton_sample import generate_tekton_sample
+from qrunner.engine.tekton.sample import generate_tekton_sample
 from qrunner.errors import QueryError
 from qrunner.sources import server_order_by, tekton_query_params
 

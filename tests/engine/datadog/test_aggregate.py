@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from qrunner.engine.aggregate import run_aggregate
-from qrunner.engine.datastore import LocalStore
+from qrunner.engine.datadog.aggregate import run_aggregate
+from qrunner.engine.store.datastore import LocalStore
 from qrunner.errors import QueryError
 from qrunner.sources import SOURCES
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from qrunner.engine.aggregate import run_aggregate
-from qrunner.engine.datastore import LocalStore
+from qrunner.engine.datadog.aggregate import run_aggregate
+from qrunner.engine.store.datastore import LocalStore
 from qrunner.sources import SOURCES
 
-CASES = Path(__file__).resolve().parents[3] / "shared" / "datadog-cases"
+CASES = Path(__file__).resolve().parents[4] / "shared" / "datadog-cases"
 pytestmark = pytest.mark.skipif(not CASES.is_dir(), reason="../shared/datadog-cases is absent")
 AT = datetime(2023, 6, 29, 9, 58, 48, 500000, tzinfo=UTC)
 

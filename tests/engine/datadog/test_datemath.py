@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from qrunner.engine.datemath import (
+from qrunner.engine.datadog.datemath import (
     default_interval,
     format_epoch_ms,
     parse_instant,

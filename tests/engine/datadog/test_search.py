@@ -12,10 +12,10 @@ from typing import ClassVar
 import duckdb
 import pytest
 
-from qrunner.engine.search import (
+from qrunner.engine.base import Column
+from qrunner.engine.datadog.search.nodes import (
     And,
     Attribute,
-    Column,
     Compare,
     Equals,
     Exists,
@@ -26,9 +26,9 @@ from qrunner.engine.search import (
     Range,
     SearchSyntaxError,
     Word,
-    compile_search,
-    parse_search,
 )
+from qrunner.engine.datadog.search.parse import parse_search
+from qrunner.engine.datadog.search.sql import compile_search
 from qrunner.errors import QueryError
 
 # id, service, env, status, test_level, test, duration (ns), http, score, message

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from qrunner.engine.datastore import LocalStore
-from qrunner.engine.search import compile_search
+from qrunner.engine.datadog.search.sql import compile_search
+from qrunner.engine.store.datastore import LocalStore
 
 
 def write_lines(path: Path, lines: list[object]) -> Path:

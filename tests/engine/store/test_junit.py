@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qrunner.engine.datastore import LocalStore
-from qrunner.engine.junit import load_junit
+from qrunner.engine.store.datastore import LocalStore
+from qrunner.engine.store.junit import load_junit
 
 REPORT = """<?xml version="1.0" encoding="UTF-8"?>
 <testsuites timestamp="2024-06-01T08:00:00Z">

@@ -13,7 +13,7 @@ from typing import Any
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.local import LocalBackend
-from qrunner.engine.sample import generate_sample
+from qrunner.engine.store.sample import generate_sample
 from qrunner.sources import SOURCES
 
 END = datetime(2024, 6, 12, tzinfo=UTC)

@@ -6,8 +6,13 @@ from typing import Any
 
 import pytest
 
-from qrunner.engine.cel import CelFilterError, CelSqlFailure, compile_filter, parse_timestamp
-from qrunner.engine.cel_syntax import Call, Const, Ident, Select, parse_cel
+from qrunner.engine.tekton.cel.compile import (
+    CelFilterError,
+    CelSqlFailure,
+    compile_filter,
+    parse_timestamp,
+)
+from qrunner.engine.tekton.cel.parse import Call, Const, Ident, Select, parse_cel
 
 ROW: dict[str, Any] = {
     "parent": "ns",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from qrunner.engine.tekton import Record, TektonQueryError, server_order_by, summarize
+from qrunner.engine.tekton.summary import Record, TektonQueryError, server_order_by, summarize
 
 PR = "tekton.dev/v1.PipelineRun"
 TR = "tekton.dev/v1.TaskRun"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qrunner.engine.tekton import (
+from qrunner.engine.tekton.summary import (
     format_interval,
     generate_tekton_sample,
     load_tekton_records,

@@ -6,25 +6,24 @@ The syntax is the one Datadog uses for logs, spans and CI events::
     @duration:>20ms @http.status_code:[500 TO 599] "connection reset" @http.url:https\\://x*
 
 Precedence is ``NOT``/``-`` over ``AND`` (explicit or whitespace) over ``OR``; keywords are
-uppercase only. :func:`parse_search` turns a query into the frozen dataclasses below (attribute
-groups such as ``service:(a OR b)`` are expanded into one :class:`Attribute` per value);
-:func:`compile_search` turns it into SQL through a :class:`FieldResolver` that knows the tables.
-The parser (:mod:`qrunner.engine.search_parse`) is a small recursive descent over characters so
-that every error points at a column.
+uppercase only. :func:`.parse.parse_search` turns a query into the frozen
+dataclasses below (attribute groups such as ``service:(a OR b)`` are expanded into one
+:class:`Attribute` per value); :func:`.sql.compile_search` turns it
+into SQL through a :class:`FieldResolver` that knows the tables. This module is the AST alone: the
+parser and the compiler import it, never the other way round.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from qrunner.engine.base import Column
 from qrunner.errors import QueryError
 
 __all__ = [
     "And",
     "Attribute",
-    "Column",
     "Compare",
     "Equals",
     "Exists",
@@ -37,18 +36,7 @@ __all__ = [
     "Range",
     "SearchSyntaxError",
     "Word",
-    "compile_search",
-    "parse_search",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """How the resolver reads one attribute: a SQL expression and its kind."""
-
-    sql: str
-    kind: Literal["string", "number", "boolean"]
-    duration_ns: bool = False
 
 
 class FieldResolver(Protocol):
@@ -157,18 +145,3 @@ class Or:
 
 
 Node = MatchAll | FreeText | Attribute | Not | And | Or
-
-
-@functools.lru_cache(maxsize=1024)
-def parse_search(query: str) -> Node:
-    """Parse a search query; raise :class:`SearchSyntaxError` when it is malformed."""
-    from qrunner.engine.search_parse import Parser  # imports this module: lazily, no cycle
-
-    return Parser(query).parse()
-
-
-def compile_search(query: str, resolver: FieldResolver) -> str:
-    """A DuckDB boolean expression selecting the rows ``query`` matches; never NULL."""
-    from qrunner.engine.search_sql import compile_node
-
-    return compile_node(parse_search(query), resolver)

@@ -1,18 +1,19 @@
-"""The parser of Datadog search syntax (see :mod:`qrunner.engine.search`, which calls it).
+"""The parser of Datadog search syntax into the AST of :mod:`qrunner.engine.datadog.search.nodes`.
 
 A small recursive descent over characters, not tokens, so that every error points at a column:
-``Parser(query).parse()`` returns the AST of :mod:`qrunner.engine.search` or raises
-:class:`~qrunner.engine.search.SearchSyntaxError`. Attribute groups such as
+``Parser(query).parse()`` returns the AST of :mod:`qrunner.engine.datadog.search.nodes` or raises
+:class:`~qrunner.engine.datadog.search.nodes.SearchSyntaxError`. Attribute groups such as
 ``service:(a OR b)`` are expanded while parsing: the group's field is carried down and every
-value becomes its own :class:`~qrunner.engine.search.Attribute`.
+value becomes its own :class:`~qrunner.engine.datadog.search.nodes.Attribute`.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal, NoReturn
 
-from qrunner.engine.search import (
+from qrunner.engine.datadog.search.nodes import (
     And,
     Attribute,
     Compare,
@@ -29,7 +30,7 @@ from qrunner.engine.search import (
     Word,
 )
 
-__all__ = ["Parser"]
+__all__ = ["Parser", "parse_search"]
 
 _KEYWORDS = ("AND", "OR", "NOT")
 _MAX_DEPTH = 64
@@ -281,3 +282,9 @@ class Parser:
             chars.append(char)
             self.pos += 1
         self.fail(start, "unclosed '\"'")
+
+
+@functools.lru_cache(maxsize=1024)
+def parse_search(query: str) -> Node:
+    """Parse a search query; raise :class:`SearchSyntaxError` when it is malformed."""
+    return Parser(query).parse()

@@ -1,4 +1,4 @@
-"""Search AST → DuckDB SQL boolean expression (see :mod:`qrunner.engine.search`).
+"""Search AST → DuckDB SQL boolean expression (see :mod:`qrunner.engine.datadog.search.nodes`).
 
 Every leaf is wrapped in ``coalesce(..., false)`` so that a missing value never makes a NULL that
 ``NOT`` would keep NULL: ``-@test.status:fail`` keeps rows without a status. Literals are always
@@ -11,10 +11,10 @@ import math
 import re
 from decimal import Decimal
 
-from qrunner.engine.search import (
+from qrunner.engine.base import Column
+from qrunner.engine.datadog.search.nodes import (
     And,
     Attribute,
-    Column,
     Compare,
     Equals,
     Exists,
@@ -28,6 +28,7 @@ from qrunner.engine.search import (
     ValueTest,
     Word,
 )
+from qrunner.engine.datadog.search.parse import parse_search
 
 __all__ = ["compile_node", "parse_number"]
 
@@ -185,3 +186,8 @@ def to_like(word: Word) -> str:
 
 def quote_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def compile_search(query: str, resolver: FieldResolver) -> str:
+    """A DuckDB boolean expression selecting the rows ``query`` matches; never NULL."""
+    return compile_node(parse_search(query), resolver)

@@ -1,7 +1,7 @@
 """Checking a CEL filter the way the Tekton Results server does before it runs one.
 
-Two of the server's steps (see :mod:`qrunner.engine.cel`), over a tree from
-:mod:`qrunner.engine.cel_syntax`:
+Two of the server's steps (see :mod:`qrunner.engine.tekton.cel.compile`), over a tree from
+:mod:`qrunner.engine.tekton.cel.parse`:
 
 * :class:`Checker` is cel-go's type checker for the records view: the filter's variables
   (:data:`VARIABLES`) and constants (:data:`CONSTANTS`), the overloads of every operator and
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from qrunner.engine.cel_syntax import (
+from qrunner.engine.tekton.cel.parse import (
     Call,
     CelFilterError,
     Comprehension,

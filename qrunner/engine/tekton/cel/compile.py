@@ -5,14 +5,14 @@ PostgreSQL ``WHERE`` clause (rejecting what it cannot translate) and lets Postgr
 :func:`compile_filter` takes the same steps, so a filter the local engine accepts is one the
 server accepts, and a rejection carries the server's text:
 
-1. syntax (:mod:`qrunner.engine.cel_syntax`) and types (:mod:`qrunner.engine.cel_check`):
+1. syntax (:mod:`.parse`) and types (:mod:`.check`):
    ``error compiling CEL filters: ...`` (unknown names such as ``create_time``, impossible
    operand types);
 2. ``expected boolean expression, but got <type>``;
-3. translation (:mod:`qrunner.engine.cel_check`): ``size``, ``has``, ``duration``, ``string``,
+3. translation (:mod:`.check`): ``size``, ``has``, ``duration``, ``string``,
    ``getHours``... are ``unsupported CEL `size` function statement at line L, column C`` (C is
    the offset in the whole filter, as the server computes it);
-4. evaluation with SQL semantics (:mod:`qrunner.engine.cel_postgres`): ``data`` fields are JSON
+4. evaluation with SQL semantics (:mod:`.postgres`): ``data`` fields are JSON
    text (``->>``), a field compared with a timestamp is cast to one, NULL (a missing field)
    makes a comparison unknown, and only TRUE selects a record. What PostgreSQL would refuse
    (text compared with a number, a malformed timestamp, a bad regular expression) raises
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from qrunner.engine.cel_check import (
+from qrunner.engine.tekton.cel.check import (
     BINARY_LOGIC,
     COMPARISONS,
     CONSTANTS,
@@ -42,7 +42,17 @@ from qrunner.engine.cel_check import (
     Checker,
     refuse_untranslatable,
 )
-from qrunner.engine.cel_postgres import (
+from qrunner.engine.tekton.cel.parse import (
+    Call,
+    CelFilterError,
+    Const,
+    Ident,
+    ListLit,
+    Node,
+    Select,
+    parse_cel,
+)
+from qrunner.engine.tekton.cel.postgres import (
     CelSqlFailure,
     and_,
     arithmetic,
@@ -54,16 +64,6 @@ from qrunner.engine.cel_postgres import (
     parse_timestamp,
     search,
     to_timestamp,
-)
-from qrunner.engine.cel_syntax import (
-    Call,
-    CelFilterError,
-    Const,
-    Ident,
-    ListLit,
-    Node,
-    Select,
-    parse_cel,
 )
 
 __all__ = [
@@ -81,7 +81,7 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------
-# translation into evaluators with PostgreSQL's semantics (:mod:`qrunner.engine.cel_postgres`)
+# translation into evaluators with PostgreSQL's semantics (:mod:`.postgres`)
 
 Row = Mapping[str, Any]
 Evaluator = Callable[[Row], Any]

@@ -1,5 +1,5 @@
 """What PostgreSQL does with the values of a translated CEL filter (step 4 of
-:mod:`qrunner.engine.cel`).
+:mod:`qrunner.engine.tekton.cel.compile`).
 
 Text cast to ``TIMESTAMP WITH TIME ZONE`` (:func:`parse_timestamp`), ``->>`` on JSON
 (:func:`json_field`), ``LIKE`` and ``~``, comparisons and arithmetic where NULL propagates,

@@ -1,0 +1,1 @@
+"""The command line: click commands that translate options into calls of the core."""

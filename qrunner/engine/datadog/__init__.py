@@ -1,0 +1,1 @@
+"""The Datadog aggregate endpoints (tests, pipelines, spans) answered from the local store."""

@@ -1,0 +1,1 @@
+"""Datadog search syntax: the AST (nodes), its parser and its SQL compiler."""

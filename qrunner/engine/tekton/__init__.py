@@ -1,0 +1,1 @@
+"""The Tekton Results records summary answered from local records."""

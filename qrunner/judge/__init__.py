@@ -1,0 +1,1 @@
+"""Judge stage: normalised results, metrics, thresholds, units and the verdicts they give."""

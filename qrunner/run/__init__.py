@@ -1,0 +1,1 @@
+"""The run: select, render, validate, execute concurrently, judge, report and publish."""

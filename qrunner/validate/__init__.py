@@ -1,0 +1,1 @@
+"""Validate stage: every problem of every rendered spec as located diagnostics."""
