@@ -22,25 +22,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import queue
 import random
 import ssl
-import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from qrunner import __version__
 from qrunner.backends.pacing import Budget, Pacer
+from qrunner.backends.replies import (
+    RETRYABLE_STATUSES,
+    Reply,
+    describe_error_body,
+    describe_unreadable,
+    retry_hint,
+)
+from qrunner.backends.workers import Workers
 from qrunner.errors import BackendResponseError, BackendUnavailable, QueryError
 from qrunner.secrets import redact, strip_credentials
-
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-_EXCERPT = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,13 +58,6 @@ class RetryPolicy:
         return random.uniform(0.0, min(self.cap, self.base * 2 ** (failures - 1)))
 
 
-@dataclass(frozen=True, slots=True)
-class Reply:
-    status: int
-    headers: dict[str, str]  # lower-cased names
-    body: Any  # the parsed JSON
-
-
 @dataclass(slots=True)
 class HttpStats:
     """What happened, for reports and tests: attempts on the wire, coalesced requests, waits."""
@@ -71,109 +66,6 @@ class HttpStats:
     retries: int = 0
     coalesced: int = 0
     paced_seconds: float = 0.0
-
-
-def retry_hint(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds the server asks us to wait: ``Retry-After`` (seconds or HTTP date) or
-    ``X-RateLimit-Reset`` (seconds until the window resets); the larger when both are given."""
-    hints: list[float] = []
-    retry_after = headers.get("retry-after", "").strip()
-    if retry_after:
-        try:
-            hints.append(float(retry_after))
-        except ValueError:
-            try:
-                when = parsedate_to_datetime(retry_after).timestamp()
-                hints.append(when - (time.time() if now is None else now))
-            except (TypeError, ValueError, IndexError):
-                pass
-    reset = headers.get("x-ratelimit-reset", "").strip()
-    if reset:
-        with contextlib.suppress(ValueError):
-            hints.append(float(reset))
-    return max(0.0, *hints) if hints else None
-
-
-def describe_error_body(text: str) -> str:
-    """The API's own error text from any of its shapes, else a short excerpt of the body."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        return describe_unreadable(text)
-    if isinstance(body, dict):
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors:
-            parts = []
-            for err in errors:
-                if isinstance(err, dict):
-                    title, detail = err.get("title"), err.get("detail")
-                    parts.append(": ".join(str(p) for p in (title, detail) if p) or str(err))
-                else:
-                    parts.append(str(err))
-            return "; ".join(parts)
-        if "message" in body:  # Tekton / gRPC gateway: {"code": 3, "message": "..."}
-            return str(body["message"])
-    return describe_unreadable(text)
-
-
-def describe_unreadable(text: str) -> str:
-    head = " ".join(text.split())
-    kind = "an HTML page" if head[:200].lower().lstrip().startswith(("<!doctype", "<html")) else ""
-    excerpt = head[:_EXCERPT] + ("…" if len(head) > _EXCERPT else "")
-    if not excerpt:
-        return "an empty body"
-    return f"{kind}: {excerpt!r}" if kind else repr(excerpt)
-
-
-class _Workers:
-    """A fixed pool of daemon threads running blocking calls for an event loop."""
-
-    def __init__(self, size: int) -> None:
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._threads = [
-            threading.Thread(target=self._work, name=f"qrunner-http-{i}", daemon=True)
-            for i in range(size)
-        ]
-        for thread in self._threads:
-            thread.start()
-
-    def run(self, func: Callable[[Any], Any], arg: Any) -> asyncio.Future[Any]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._queue.put((func, arg, loop, future))
-        return future
-
-    def close(self) -> None:
-        for _ in self._threads:
-            self._queue.put(None)
-
-    def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
-            func, arg, loop, future = item
-            try:
-                result = func(arg)
-            except BaseException as exc:  # handed to the awaiting task, which maps it
-                _settle(loop, future, None, exc)
-            else:
-                _settle(loop, future, result, None)
-
-
-def _settle(
-    loop: asyncio.AbstractEventLoop,
-    future: asyncio.Future[Any],
-    result: Any,
-    error: BaseException | None,
-) -> None:
-    def settle() -> None:
-        if future.done():  # the awaiting task was cancelled meanwhile
-            return
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
-
-    with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is waiting
-        loop.call_soon_threadsafe(settle)
 
 
 _ACCEPT_JSON = {"Accept": "application/json"}
@@ -230,7 +122,7 @@ class HttpClient:
                 max_connections=max(1, concurrency), max_keepalive_connections=max(1, concurrency)
             ),
         )
-        self._workers = _Workers(max(1, concurrency))
+        self._workers = Workers(max(1, concurrency))
 
     def __repr__(self) -> str:  # never the headers: they hold the keys
         return f"HttpClient({strip_credentials(self.base_url)!r}, service={self.service!r})"

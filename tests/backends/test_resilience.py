@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from qrunner.backends.datadog import DatadogBackend
-from qrunner.backends.http import RetryPolicy, retry_hint
+from qrunner.backends.http import RetryPolicy
+from qrunner.backends.replies import retry_hint
 from qrunner.emulator.faults import Fault, RateLimit
 from qrunner.errors import BackendUnavailable
 

@@ -12,7 +12,8 @@ from qrunner.engine.tekton.cel.compile import (
     compile_filter,
     parse_timestamp,
 )
-from qrunner.engine.tekton.cel.parse import Call, Const, Ident, Select, parse_cel
+from qrunner.engine.tekton.cel.nodes import Call, Const, Ident, Select
+from qrunner.engine.tekton.cel.parse import parse_cel
 
 ROW: dict[str, Any] = {
     "parent": "ns",

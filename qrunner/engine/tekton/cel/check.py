@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from qrunner.engine.tekton.cel.parse import (
+from qrunner.engine.tekton.cel.nodes import (
     Call,
     CelFilterError,
     Comprehension,

@@ -42,7 +42,7 @@ from qrunner.engine.tekton.cel.check import (
     Checker,
     refuse_untranslatable,
 )
-from qrunner.engine.tekton.cel.parse import (
+from qrunner.engine.tekton.cel.nodes import (
     Call,
     CelFilterError,
     Const,
@@ -50,8 +50,8 @@ from qrunner.engine.tekton.cel.parse import (
     ListLit,
     Node,
     Select,
-    parse_cel,
 )
+from qrunner.engine.tekton.cel.parse import parse_cel
 from qrunner.engine.tekton.cel.postgres import (
     CelSqlFailure,
     and_,

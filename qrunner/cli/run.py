@@ -1,0 +1,147 @@
+"""``qrunner run`` and ``qrunner query``: executing specs."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths, target_flags
+
+
+@click.command()
+@click.argument("spec", type=click.Path())
+@render_options
+@target_flags
+def query(
+    spec: str,
+    variables: tuple[str, ...],
+    at: str | None,
+    target: str | None,
+    data_dir: Path | None,
+    tekton_ca: str | None,
+    tekton_insecure: bool,
+) -> None:
+    """Run SPEC's query and print the raw response JSON, exactly as the API returns it.
+
+    \b
+    Example:
+      qrunner query queries/pipeline-duration-p90.yaml --at 2024-05-01T06:00:00Z
+    """
+    import json
+
+    from qrunner.run.runner import query_one
+    from qrunner.run.targets import target_options
+    from qrunner.spec.render import build_renderer
+
+    renderer = build_renderer(at=at, variables=variables, environ=os.environ)
+    options = target_options(
+        target=target,
+        data_dir=data_dir,
+        at=renderer.at,
+        environ=os.environ,
+        tekton_ca=tekton_ca,
+        tekton_insecure=tekton_insecure,
+    )
+    response, notices = query_one(Path(spec), renderer, options)
+    for notice in notices:
+        click.echo(f"qrunner: {notice}", err=True)
+    click.echo(json.dumps(response, indent=2, ensure_ascii=False))
+
+
+@click.command(epilog=EPILOG_EXIT_CODES)
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--select",
+    "selectors",
+    multiple=True,
+    metavar="PATTERN",
+    help="Only specs matching: a name glob, tag:NAME or source:GLOB (repeatable: any).",
+)
+@render_options
+@target_flags
+@click.option(
+    "--report",
+    "reports",
+    multiple=True,
+    metavar="FORMAT[:PATH]",
+    help="console, json, junit, markdown or github; to PATH or stdout (repeatable).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["fail", "warn"]),
+    default="fail",
+    help="Lowest verdict that makes the exit code 1.",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 256),
+    default=8,
+    show_default=True,
+    help="Queries in flight at once.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    metavar="SECONDS",
+    help="Deadline for the whole run.",
+)
+@click.option(
+    "--publish",
+    type=click.Choice(["datadog"]),
+    default=None,
+    help="Publish each check result to Datadog Product Analytics.",
+)
+@click.option(
+    "--application-id",
+    default=None,
+    help="Product Analytics application id. Env: QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID.",
+)
+def run(
+    paths: tuple[str, ...],
+    selectors: tuple[str, ...],
+    variables: tuple[str, ...],
+    at: str | None,
+    target: str | None,
+    data_dir: Path | None,
+    tekton_ca: str | None,
+    tekton_insecure: bool,
+    reports: tuple[str, ...],
+    fail_on: str,
+    concurrency: int,
+    timeout: float | None,
+    publish: str | None,
+    application_id: str | None,
+) -> None:
+    """Run the specs under PATHS (default: queries/), judge their checks, write reports.
+
+    \b
+    Examples:
+      qrunner run queries/
+      qrunner run queries/ --select tag:nightly --report junit:out/junit.xml
+    """
+    from qrunner.reports.output import parse_report_option
+    from qrunner.run.runner import RunOptions, execute_run
+
+    options = RunOptions(
+        paths=spec_paths(paths),
+        selectors=list(selectors),
+        variables=list(variables),
+        at=at,
+        target=target,
+        data_dir=data_dir,
+        tekton_ca=tekton_ca,
+        tekton_insecure=tekton_insecure,
+        reports=[parse_report_option(r) for r in reports],
+        fail_on=fail_on,
+        concurrency=concurrency,
+        timeout=timeout,
+        publish=publish,
+        application_id=application_id,
+        environ=dict(os.environ),
+        interactive=sys.stderr.isatty(),
+    )
+    sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))

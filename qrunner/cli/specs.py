@@ -1,0 +1,60 @@
+"""``qrunner validate`` and ``qrunner render``: the spec author's commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths
+from qrunner.errors import ExitCode
+
+
+@click.command(epilog=EPILOG_EXIT_CODES)
+@click.argument("paths", nargs=-1, type=click.Path())
+@render_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
+)
+def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None, fmt: str) -> None:
+    """Load, render and schema-check every spec under PATHS (default: queries/).
+
+    Every error is reported as path:line:col: message [pointer].
+
+    \b
+    Example:
+      qrunner validate queries/ --var branch=release-1.2
+    """
+    from qrunner.reports.validation import format_validation
+    from qrunner.spec.render import build_renderer
+    from qrunner.validate.specs import validate_specs
+
+    renderer = build_renderer(at=at, variables=variables, environ=os.environ)
+    report = validate_specs(spec_paths(paths), renderer, keep=False)
+    click.echo(format_validation(report, fmt), nl=False)
+    sys.exit(ExitCode.SPEC_ERROR if report.failed else ExitCode.OK)
+
+
+@click.command()
+@click.argument("spec", type=click.Path())
+@render_options
+def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
+    """Print SPEC's request exactly as it would be sent.
+
+    Datadog: the JSON body. Tekton: the URL path and query string.
+
+    \b
+    Example:
+      qrunner render queries/flaky-tests-main.yaml --at 2024-05-01T06:00:00Z
+    """
+    from qrunner.run.runner import render_one
+    from qrunner.spec.render import build_renderer
+    from qrunner.validate.specs import describe_request
+
+    renderer = build_renderer(at=at, variables=variables, environ=os.environ)
+    rendered = render_one(Path(spec), renderer)
+    from qrunner.sources import SOURCES
+
+    click.echo(describe_request(SOURCES[rendered.spec.source], rendered.request))
