@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,10 +29,9 @@ def read(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
 
 
-def test_sample_is_deterministic_and_quick(tmp_path: Path) -> None:
-    started = time.monotonic()
+def test_sample_is_deterministic(tmp_path: Path) -> None:
+    # How fast it is belongs to the benchmarks; a timed assertion fails on a busy machine.
     summary = generate_sample(tmp_path / "a", days=8, seed=3, end=END)
-    assert time.monotonic() - started < 2
     generate_sample(tmp_path / "b", days=8, seed=3, end=END)
     generate_sample(tmp_path / "c", days=8, seed=4, end=END)
     assert digest(tmp_path / "a") == digest(tmp_path / "b") != digest(tmp_path / "c")
