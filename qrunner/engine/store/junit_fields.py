@@ -50,7 +50,7 @@ def parse_report_time(text: str | None) -> datetime | None:
     except ValueError:
         try:
             moment = parsedate_to_datetime(raw)
-        except (TypeError, ValueError, IndexError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
     if not 1970 <= moment.year <= 9998:
         return None

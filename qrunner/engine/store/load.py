@@ -109,10 +109,12 @@ def _create_part(con: Any, part: str, source: str) -> None:
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
             _flatten(name, quote_ident(name), duck_type, selected)
-    # DuckDB's column names ignore case: ``Git.Branch`` and ``git.branch`` are one column.
+    # DuckDB's column names ignore case: ``Git.Branch`` and ``git.branch`` are one column,
+    # named in lower case when one spelling is (the spelling Datadog's facets use).
     merged: dict[str, tuple[str, list[tuple[str, str]]]] = {}
     for path, exprs in selected.items():
-        merged.setdefault(path.lower(), (path, []))[1].extend(exprs)
+        name, found = merged.get(path.lower(), (path, []))
+        merged[path.lower()] = (path if path == path.lower() else name, [*found, *exprs])
     columns = [f"{_merged(exprs)} AS {quote_ident(path)}" for path, exprs in merged.values()]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
