@@ -45,6 +45,7 @@ from qrunner.engine.store.junit_xml import JUnitReadError, ParsedReport, parse_r
 MAX_SUITE_DEPTH = 64
 MAX_REPORT_WARNINGS = 20
 _EPOCH = datetime.fromtimestamp(0, UTC)
+_RESERVED = frozenset(("timestamp", "duration", "type", "test_level"))  # never from a property
 
 
 class _Report:
@@ -86,7 +87,7 @@ class _Report:
 def _event(
     report: _Report, level: str, moment: datetime, attributes: Mapping[str, str]
 ) -> dict[str, Any]:
-    event: dict[str, Any] = {k: v for k, v in attributes.items() if k != "timestamp"}
+    event: dict[str, Any] = {k: v for k, v in attributes.items() if k not in _RESERVED}
     event |= {"timestamp": iso_ms(moment), "type": "test", "test_level": level}
     service = attributes.get("test.service") or attributes.get("service") or report.folder
     event["test.service"] = service
