@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.local import LocalBackend
 from qrunner.engine.store.sample import generate_sample
@@ -142,3 +144,20 @@ def test_sample_junit_reports_are_nested_retried_and_flaky(tmp_path: Path) -> No
     # flaky across two reports of one commit: neither execution is a retry in its report
     assert {("fail", False, True), ("pass", False, True)} <= set(by_name["uploadsReceipt"])
     assert all(not flaky for _, _, flaky in by_name["totals"])
+
+
+@pytest.mark.parametrize("hour", [0, 7, 23])
+def test_the_flakiness_gate_fails_on_the_sample_at_any_hour(
+    run_cli: Any,
+    hour: int,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("QRUNNER_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "flaky-cache"))
+    data = tmp_path_factory.getbasetemp() / "flaky-sample"
+    if not data.exists():
+        generate_sample(data, days=3, seed=20240601, end=END)
+    spec = Path(__file__).parents[3] / "queries" / "flaky-tests-main.yaml"
+    at = (END - timedelta(days=1) + timedelta(hours=hour, minutes=30)).isoformat()
+    result = run_cli("run", str(spec), "--data", str(data), "--at", at, expect=1)
+    assert "@test.service=android-app-tests" in result.stdout
