@@ -80,7 +80,8 @@ def test_two_ingests_of_one_commit_make_a_failing_flakiness_gate(
         expect=0,
         env=env,
     )
-    assert len(list((data / "ci_tests").glob("ingest-*.jsonl"))) == 2
+    written = sorted(p.name for p in (data / "ci_tests").iterdir())
+    assert len(written) == 2 and all(n.startswith("ingest-") for n in written)  # no leftovers
     events = ingested(data)
     assert {e["git.commit.sha"] for e in events} == {SHA}
     assert {e["git.branch"] for e in events} == {"main"}
