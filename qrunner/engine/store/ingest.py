@@ -25,7 +25,7 @@ from typing import Any
 
 from qrunner.engine.base import DataWarning
 from qrunner.engine.store.ci_env import read_ci_context
-from qrunner.engine.store.junit import load_junit
+from qrunner.engine.store.junit import load_junit, unify_key_case
 from qrunner.engine.store.junit_fields import parse_report_time
 from qrunner.errors import DataError, UsageError
 
@@ -132,6 +132,7 @@ def ingest_junit(options: IngestOptions) -> IngestResult:
             f"no test events in {len(files)} report(s); nothing written"
             + "".join(f"\n  {w}" for w in warnings)
         )
+    unify_key_case(events)
     written = _write_new(options.data_dir / "ci_tests", events)
     tests = sum(e["test_level"] == "test" for e in events)
     return IngestResult(written, len(files), tests, len(events), warnings)

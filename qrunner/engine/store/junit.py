@@ -45,7 +45,12 @@ from qrunner.engine.store.junit_xml import JUnitReadError, ParsedReport, parse_r
 MAX_SUITE_DEPTH = 64
 MAX_REPORT_WARNINGS = 20
 _EPOCH = datetime.fromtimestamp(0, UTC)
-_RESERVED = frozenset(("timestamp", "duration", "type", "test_level"))  # never from a property
+# Attributes the loader sets itself: a property never gives them (in any letter case).
+_OWN = frozenset((
+    "timestamp", "duration", "type", "test_level", "test.name", "test.suite", "test.full_name",
+    "test.status", "test.suite_path", "test.is_retry", "test.is_flaky", "test.skip_reason",
+    "test.source.file", "error.message", "error.type",
+))  # fmt: skip
 
 
 class _Report:
@@ -87,7 +92,13 @@ class _Report:
 def _event(
     report: _Report, level: str, moment: datetime, attributes: Mapping[str, str]
 ) -> dict[str, Any]:
-    event: dict[str, Any] = {k: v for k, v in attributes.items() if k not in _RESERVED}
+    event: dict[str, Any] = {}
+    seen = set(_OWN)
+    for key, value in attributes.items():
+        # DuckDB's column names ignore case: ``Foo`` and ``foo`` cannot both be attributes.
+        if key.lower() not in seen:
+            seen.add(key.lower())
+            event[key] = value
     event |= {"timestamp": iso_ms(moment), "type": "test", "test_level": level}
     service = attributes.get("test.service") or attributes.get("service") or report.folder
     event["test.service"] = service
@@ -212,6 +223,19 @@ def _mark_attempts(report: _Report) -> None:
         if "fail" in statuses and "pass" in statuses[statuses.index("fail") :]:
             for event in attempts:
                 event["test.is_flaky"] = True
+
+
+def unify_key_case(events: list[dict[str, Any]]) -> None:
+    """Spell each attribute the way it was first spelled (``Foo`` then ``foo`` → ``Foo``).
+
+    Reports may spell one property differently; DuckDB, whose column names ignore case, would
+    otherwise load the second spelling as a column ``foo_1``."""
+    spelling: dict[str, str] = {}
+    for event in events:
+        for key in list(event):
+            first = spelling.setdefault(key.lower(), key)
+            if first != key:
+                event[first] = event.pop(key)
 
 
 def load_junit(

@@ -28,7 +28,7 @@ from qrunner.engine.store.columns import (
     quote_literal,
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
-from qrunner.engine.store.junit import load_junit
+from qrunner.engine.store.junit import load_junit, unify_key_case
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
@@ -233,6 +233,7 @@ def _write_junit(
         warnings.extend(problems)
     if not events:
         return None
+    unify_key_case(events)
     out = staging / "junit.jsonl"
     with out.open("w", encoding="utf-8") as sink:
         for event in events:

@@ -93,3 +93,31 @@ def test_file_names_are_never_glob_patterns(tmp_path: Path) -> None:
     assert (warning.path, warning.line) == (str(data / "d*.jsonl"), 1)
     assert "malformed JSON" in warning.message
     store.close()
+
+
+def test_properties_never_shadow_the_loaders_own_attributes(tmp_path: Path) -> None:
+    data = tmp_path / "data" / "ci_tests"
+    names = ("Test.Status", "test.is_retry", "duration", "A", "a", "git", "timestamp", 'q"uote')
+    props = "".join(
+        f'<property name="{n.replace(chr(34), "&quot;")}" value="v{i}"/>'
+        for i, n in enumerate(names)
+    )
+    write(
+        data / "svc" / "one.xml",
+        f'<testsuite name="s" timestamp="2024-06-01T10:00:00Z"><properties>{props}</properties>'
+        '<testcase name="t" classname="s" time="1"/>'
+        '<testcase name="t" classname="s" time="1"><failure/></testcase></testsuite>',
+    )
+    write(
+        data / "svc" / "two.xml",
+        '<testsuite name="s" timestamp="2024-06-01T10:00:00Z"><properties>'
+        '<property name="a" value="again"/></properties><testcase name="u"/></testsuite>',
+    )
+    write(data / "nested.jsonl", lines(run("a", "fail", 1)))
+    store = LocalStore(tmp_path / "data", tmp_path / "cache")
+    assert count(store, "@test.status:fail") == 3  # the suite, the failed attempt, the JSON one
+    assert count(store, "@test.is_retry:true") == 1
+    assert count(store, "@A:v3") == 3 and count(store, "@A:again") == 2
+    assert count(store, "@duration:>0") == 3  # the first suite and its two cases
+    assert store.warnings == []
+    store.close()
