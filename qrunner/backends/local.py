@@ -27,7 +27,7 @@ from qrunner.errors import QueryError
 
 SAMPLE_DAYS = 8
 SAMPLE_SEED = 20240601
-SAMPLE_VERSION = 1  # bump when the generator's output changes
+SAMPLE_VERSION = 2  # bump when the generator's output changes
 _STAMP = ".qrunner-sample.json"
 
 

@@ -14,6 +14,7 @@ import click
 
 from qrunner import __version__
 from qrunner.cli.data import emulator, sample_data
+from qrunner.cli.ingest import ingest
 from qrunner.cli.options import EPILOG_EXIT_CODES
 from qrunner.cli.run import query, run
 from qrunner.cli.schemas import schemas
@@ -66,9 +67,9 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.obj["traceback"] = traceback
 
 
-# Each command lives in the module of its group (specs, run, schemas, data); adding one is
-# adding it here.
-for _command in (validate, render, query, run, schemas, sample_data, emulator):
+# Each command lives in the module of its group (specs, run, schemas, data, ingest); adding one
+# is adding it here.
+for _command in (validate, render, query, run, schemas, sample_data, emulator, ingest):
     cli.add_command(_command)
 
 

@@ -186,6 +186,7 @@ class LocalStore:
     def _load(
         self, con: Any, name: str, table: str, files: list[Path], manifest: str
     ) -> list[DataWarning]:
+        from qrunner.engine.store.flaky import derive_flakiness
         from qrunner.engine.store.load import load_parts
 
         staging = self.cache_dir / "staging" / uuid.uuid4().hex
@@ -193,6 +194,8 @@ class LocalStore:
         new = f"{table}__new"
         try:
             warnings = load_parts(con, new, files, staging)
+            if name == "ci_tests":
+                derive_flakiness(con, new)
         finally:
             for leftover in staging.glob("*"):
                 leftover.unlink(missing_ok=True)

@@ -1,199 +1,289 @@
-"""JUnit XML reports → CI test events in Datadog's attribute layout.
+"""JUnit XML reports → CI test events in Datadog's attribute layout (flat dotted names).
 
-Mapping (one event per ``<testcase>``, plus one ``test_level: suite`` event per ``<testsuite>``,
-the way Datadog's own JUnit upload models a report):
+One ``test_level: test`` event per execution of a test case and one ``test_level: suite`` event
+per ``<testsuite>`` at any depth. The README's "JUnit mapping" table is the reference; in short:
 
-============================  ===============================================================
-event attribute               from
-============================  ===============================================================
-``test.name``                 ``testcase/@name``
-``test.suite``                ``testcase/@classname``, else ``testsuite/@name``
-``test.full_name``            ``<suite>.<name>``
-``test.status``               ``fail`` with a ``<failure>``/``<error>`` child, ``skip`` with
-                              ``<skipped>``, else ``pass``
-``duration``                  ``@time`` seconds → nanoseconds (integer)
-``test.service``              a ``test.service``/``service`` property, else the name of the
-                              report's parent directory
-``error.message``/``.type``   the ``<failure>``/``<error>`` element's ``message``/``type``
-other attributes              every ``<property name="a.b" value="...">`` of ``<testsuites>``,
-                              ``<testsuite>`` and ``<testcase>`` (innermost wins) becomes the
-                              attribute ``@a.b``; ``dd_tags[a.b]`` is read as ``a.b``; e.g.
-                              ``git.branch``, ``git.commit.sha``, ``ci.pipeline.name``
-``timestamp``                 ``testsuite/@timestamp`` (no offset = UTC), else the
-                              ``<testsuites>`` one, else a ``timestamp`` property, else the
-                              file's modification time; a testcase starts when the previous
-                              one of its suite ended
-``test_level``, ``type``      ``test`` / ``suite``; ``type`` is always ``test``
-============================  ===============================================================
+* ``test.suite`` is the case's ``classname``, else its nearest ``<testsuite>``'s name;
+  ``test.suite_path`` is the names of the enclosing suites joined by ``/``.
+* status: a ``<failure>``/``<error>`` child → ``fail``, ``<skipped>`` → ``skip``, else the
+  ``status``/``result`` attribute (``disabled``/``notrun``… → ``skip``, ``error`` → ``fail``).
+* attempts: surefire's ``<flakyFailure>``/``<flakyError>`` are failed attempts before the final
+  (passing) one, ``<rerunFailure>``/``<rerunError>`` failed attempts after the first failure; the
+  same test (service, suite, name) appearing again in one report is another attempt. Every
+  attempt after the first has ``test.is_retry: true``; when a failed attempt is followed by a
+  passing one, every attempt of that test in the report has ``test.is_flaky: true``.
+* properties keep their full dotted name (``@java.vendor`` and ``@java.vendor.url`` both exist).
+* time: the suite's ``timestamp``, else its parent's clock, else the ``<testsuites>`` one, else
+  the caller's time (``ingest --time``), else the file's modification time with a warning; cases
+  start one after the other.
 
 The CI environment at load time is deliberately *not* consulted: loading the same report must
-always give the same events. Reports are parsed with defusedxml; a report that cannot be read
-becomes a :class:`DataWarning` (with the XML parser's line) and contributes no events.
+always give the same events. Nothing raises for bad content: problems are :class:`DataWarning`\\ s.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element
 
 from qrunner.engine.base import DataWarning
+from qrunner.engine.store.junit_fields import (
+    MAX_TEST_SECONDS,
+    RETRY_TAGS,
+    SUITE_SLACK_SECONDS,
+    case_status,
+    iso_ms,
+    parse_report_time,
+    parse_seconds,
+    read_properties,
+)
+from qrunner.engine.store.junit_xml import JUnitReadError, ParsedReport, parse_report
+
+MAX_SUITE_DEPTH = 64
+MAX_REPORT_WARNINGS = 20
+_EPOCH = datetime.fromtimestamp(0, UTC)
+# Attributes the loader sets itself: a property never gives them (in any letter case).
+_OWN = frozenset((
+    "timestamp", "duration", "type", "test_level", "test.name", "test.suite", "test.full_name",
+    "test.status", "test.suite_path", "test.is_retry", "test.is_flaky", "test.skip_reason",
+    "test.source.file", "error.message", "error.type",
+))  # fmt: skip
 
 
-def _set_path(event: dict[str, Any], dotted: str, value: Any) -> None:
-    parts = [p for p in dotted.split(".") if p]
-    if not parts:
-        return
-    node = event
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    node[parts[-1]] = value
+class _Report:
+    """The state of loading one report: where it is, its clock fallback and its warnings."""
 
+    def __init__(self, path: Path, parsed: ParsedReport, time: datetime | None) -> None:
+        self.path = path
+        self.parsed = parsed
+        self.user_time = time
+        self.report_time: datetime | None = None
+        self.used_mtime = False
+        self.warnings: list[DataWarning] = []
+        self.dropped_warnings = 0
+        self.attempts: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.folder = path.resolve().parent.name  # the service when nothing else names one
 
-def _properties(element: Element) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for holder in element.findall("properties"):
-        for prop in holder.findall("property"):
-            name = (prop.get("name") or "").strip()
-            if name.startswith("dd_tags[") and name.endswith("]"):
-                name = name[len("dd_tags[") : -1]
-            value = prop.get("value")
-            if value is None:
-                value = (prop.text or "").strip()
-            if name:
-                found[name] = value
-    return found
+    def warn(self, element: Element | None, message: str) -> None:
+        if len(self.warnings) >= MAX_REPORT_WARNINGS:
+            self.dropped_warnings += 1
+            return
+        line = self.parsed.line_of(element) if element is not None else 0
+        self.warnings.append(DataWarning(str(self.path), line, message))
 
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _seconds(text: str | None) -> float:
-    try:
-        value = float((text or "0").replace(",", ""))
-    except ValueError:
-        return 0.0
-    return value if value >= 0 else 0.0
-
-
-def _status(case: Element) -> tuple[str, Element | None]:
-    for tag in ("failure", "error"):
-        problem = case.find(tag)
-        if problem is not None:
-            return "fail", problem
-    if case.find("skipped") is not None:
-        return "skip", None
-    return "pass", None
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _suite_events(
-    suite: Element, inherited: dict[str, str], start: datetime, service: str
-) -> list[dict[str, Any]]:
-    suite_props = {**inherited, **_properties(suite)}
-    suite_name = suite.get("name") or "unnamed"
-    events: list[dict[str, Any]] = []
-    clock = start.timestamp()
-    failed = False
-    cases = suite.findall("testcase")
-    for case in cases:
-        props = {**suite_props, **_properties(case)}
-        status, problem = _status(case)
-        failed = failed or status == "fail"
-        seconds = _seconds(case.get("time"))
-        name = case.get("name") or "unnamed"
-        suite_of_case = case.get("classname") or suite_name
-        event: dict[str, Any] = {
-            "timestamp": _iso(datetime.fromtimestamp(clock, UTC)),
-            "type": "test",
-            "test_level": "test",
-        }
-        for key, value in props.items():
-            if key != "timestamp":
-                _set_path(event, key, value)
-        _set_path(event, "test.name", name)
-        _set_path(event, "test.suite", suite_of_case)
-        _set_path(event, "test.full_name", f"{suite_of_case}.{name}")
-        _set_path(event, "test.status", status)
-        _set_path(event, "test.service", props.get("test.service") or props.get("service", service))
-        event["duration"] = round(seconds * 1e9)
-        if problem is not None:
-            if problem.get("message"):
-                _set_path(event, "error.message", problem.get("message"))
-            if problem.get("type"):
-                _set_path(event, "error.type", problem.get("type"))
-        events.append(event)
-        clock += seconds
-    skipped_all = bool(cases) and all(e["test"]["status"] == "skip" for e in events)
-    summary: dict[str, Any] = {"timestamp": _iso(start), "type": "test", "test_level": "suite"}
-    for key, value in suite_props.items():
-        if key != "timestamp":
-            _set_path(summary, key, value)
-    _set_path(summary, "test.suite", suite_name)
-    _set_path(summary, "test.status", "fail" if failed else "skip" if skipped_all else "pass")
-    _set_path(
-        summary,
-        "test.service",
-        suite_props.get("test.service") or suite_props.get("service", service),
-    )
-    summary["duration"] = round(_seconds(suite.get("time")) * 1e9) or round(
-        (clock - start.timestamp()) * 1e9
-    )
-    return [summary, *events]
-
-
-def load_junit(path: Path) -> tuple[list[dict[str, Any]], list[DataWarning]]:
-    """Read one JUnit XML report; never raises for bad content."""
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import parse
-
-    try:
-        root = parse(str(path)).getroot()
-    except ParseError as e:
-        line = e.position[0] if e.position else 0
-        return [], [DataWarning(str(path), line, f"unreadable JUnit XML: {e}")]
-    except DefusedXmlException as e:
-        return [], [DataWarning(str(path), 0, f"refused JUnit XML: {e}")]
-    except OSError as e:
-        return [], [DataWarning(str(path), 0, f"cannot read JUnit XML: {e}")]
-
-    if root.tag == "testsuite":
-        suites, outer = [root], Element("testsuites")
-    elif root.tag == "testsuites":
-        suites, outer = root.findall("testsuite"), root
-    else:
-        return [], [DataWarning(str(path), 0, f"not a JUnit report: root element is <{root.tag}>")]
-    inherited = _properties(outer)
-    service = path.resolve().parent.name
-    fallback = (
-        _parse_time(outer.get("timestamp"))
-        or _parse_time(inherited.get("timestamp"))
-        or datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    )
-    events: list[dict[str, Any]] = []
-    warnings: list[DataWarning] = []
-    for suite in suites:
-        stamp = suite.get("timestamp")
-        start = _parse_time(stamp) or fallback
-        if stamp and _parse_time(stamp) is None:
-            warnings.append(
-                DataWarning(
-                    str(path), 0, f"testsuite {suite.get('name')!r}: bad timestamp {stamp!r}"
-                )
+    def fallback_time(self) -> datetime:
+        if self.report_time is not None:
+            return self.report_time
+        if self.user_time is not None:
+            return self.user_time
+        if not self.used_mtime:
+            self.used_mtime = True
+            self.warn(
+                None,
+                "no timestamp in the report: timed from the file's modification time "
+                "(give one with `qrunner ingest junit --time`)",
             )
-        events.extend(_suite_events(suite, inherited, start, service))
-    return events, warnings
+        return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+
+
+def _event(
+    report: _Report, level: str, moment: datetime, attributes: Mapping[str, str]
+) -> dict[str, Any]:
+    event: dict[str, Any] = {}
+    seen = set(_OWN)
+    for key, value in attributes.items():
+        # DuckDB's column names ignore case: ``Foo`` and ``foo`` cannot both be attributes.
+        if key.lower() not in seen:
+            seen.add(key.lower())
+            event[key] = value
+    event |= {"timestamp": iso_ms(moment), "type": "test", "test_level": level}
+    service = attributes.get("test.service") or attributes.get("service") or report.folder
+    event["test.service"] = service
+    event.setdefault("service", service)
+    return event
+
+
+def _duration(report: _Report, element: Element, what: str) -> float | None:
+    text = element.get("time")
+    seconds = parse_seconds(text)
+    if seconds is None:
+        report.warn(element, f"{what}: unreadable time {text!r}: duration left out")
+    elif seconds > MAX_TEST_SECONDS:
+        report.warn(
+            element,
+            f"{what}: time {text} s is longer than a day (milli- or nanoseconds?): "
+            "duration left out",
+        )
+        return None
+    return seconds
+
+
+def _attempts(case: Element, status: str) -> list[tuple[str, Element]]:
+    """(status, element) of each execution of one <testcase>, in the order they ran."""
+    retries = [child for child in case if child.tag in RETRY_TAGS]
+    if status == "pass":
+        return [("fail", r) for r in retries if r.tag.startswith("flaky")] + [("pass", case)]
+    return [(status, case), *(("fail", r) for r in retries if r.tag.startswith("rerun"))]
+
+
+def _case_events(
+    report: _Report, case: Element, props: dict[str, str], suite: Element, clock: datetime
+) -> tuple[list[dict[str, Any]], datetime, str]:
+    name = (case.get("name") or "").strip()
+    if not name:
+        report.warn(case, "testcase without a name: skipped")
+        return [], clock, "pass"
+    attributes = {**props, **read_properties(case)}
+    suite_name = case.get("classname") or suite.get("name") or "unnamed"
+    status, problem = case_status(case)
+    seconds = _duration(report, case, f"testcase {name!r}")
+    limit = parse_seconds(suite.get("time")) if suite.get("time") else None
+    if seconds is not None and limit is not None and seconds > limit + SUITE_SLACK_SECONDS:
+        report.warn(
+            case, f"testcase {name!r} ({seconds:g} s) is longer than its suite ({limit:g} s)"
+        )
+    events = []
+    for attempt_status, element in _attempts(case, status):
+        took = seconds if element is case else parse_seconds(element.get("time"))
+        event = _event(report, "test", clock, attributes)
+        event |= {
+            "test.name": name,
+            "test.suite": suite_name,
+            "test.full_name": f"{suite_name}.{name}",
+            "test.status": attempt_status,
+        }
+        explained = problem if element is case else element
+        if attempt_status == "fail" and explained is not None:
+            for key in ("message", "type"):
+                if explained.get(key):
+                    event[f"error.{key}"] = explained.get(key)
+        elif attempt_status == "skip" and explained is not None and explained.get("message"):
+            event["test.skip_reason"] = explained.get("message")
+        if case.get("file"):
+            event["test.source.file"] = case.get("file")
+        if took is not None and took <= MAX_TEST_SECONDS:
+            event["duration"] = round(took * 1e9)
+            clock += timedelta(seconds=took)
+        test_key = (event["test.service"], suite_name, name)
+        report.attempts.setdefault(test_key, []).append(event)
+        events.append(event)
+    return events, clock, status
+
+
+def _walk_suite(
+    report: _Report, suite: Element, props: dict[str, str], path: list[str], start: datetime
+) -> tuple[list[dict[str, Any]], datetime, bool]:
+    """Events of one <testsuite> and everything in it; (events, end of its clock, failed)."""
+    name = suite.get("name") or "unnamed"
+    props = {**props, **read_properties(suite)}
+    suite_path = [*path, suite.get("name") or ""]
+    stamp = suite.get("timestamp")
+    own = parse_report_time(stamp)
+    if stamp and own is None:
+        report.warn(suite, f"testsuite {name!r}: unreadable timestamp {stamp!r}")
+    begin = own or start
+    clock, failed, events = begin, False, []
+    for child in suite:
+        if child.tag == "testcase":
+            found, clock, status = _case_events(report, child, props, suite, clock)
+            for event in found:
+                event["test.suite_path"] = "/".join(filter(None, suite_path))
+            events += found
+            failed = failed or status == "fail"
+        elif child.tag == "testsuite" and len(suite_path) >= MAX_SUITE_DEPTH:
+            report.warn(child, f"testsuite nested deeper than {MAX_SUITE_DEPTH}: skipped")
+        elif child.tag == "testsuite":
+            found, end, child_failed = _walk_suite(report, child, props, suite_path, clock)
+            if parse_report_time(child.get("timestamp")) is None:
+                clock = end
+            events += found
+            failed = failed or child_failed
+    seconds = _duration(report, suite, f"testsuite {name!r}")
+    summary = _event(report, "suite", begin, props)
+    statuses = [e["test.status"] for e in events if e["test_level"] == "test"]
+    status = "fail" if failed else "skip" if statuses and set(statuses) == {"skip"} else "pass"
+    summary |= {
+        "test.suite": name,
+        "test.suite_path": "/".join(filter(None, suite_path)),
+        "test.status": status,
+    }
+    elapsed = (clock - begin).total_seconds()
+    summary["duration"] = round((seconds or elapsed) * 1e9)
+    return [summary, *events], begin + timedelta(seconds=seconds or elapsed), failed
+
+
+def _mark_attempts(report: _Report) -> None:
+    for attempts in report.attempts.values():
+        for event in attempts[1:]:
+            event["test.is_retry"] = True
+        statuses = [e["test.status"] for e in attempts]
+        if "fail" in statuses and "pass" in statuses[statuses.index("fail") :]:
+            for event in attempts:
+                event["test.is_flaky"] = True
+
+
+def unify_key_case(events: list[dict[str, Any]]) -> None:
+    """Spell each attribute the way it was first spelled (``Foo`` then ``foo`` → ``Foo``).
+
+    Reports may spell one property differently; DuckDB, whose column names ignore case, would
+    otherwise load the second spelling as a column ``foo_1``."""
+    spelling: dict[str, str] = {}
+    for event in events:
+        for key in list(event):
+            first = spelling.setdefault(key.lower(), key)
+            if first != key:
+                event[first] = event.pop(key)
+
+
+def load_junit(
+    path: Path,
+    *,
+    time: datetime | None = None,
+    defaults: Mapping[str, str] | None = None,
+) -> tuple[list[dict[str, Any]], list[DataWarning]]:
+    """Read one JUnit XML report; never raises for bad content.
+
+    ``time`` times suites the report gives no timestamp; ``defaults`` are attributes every event
+    gets unless the report's properties say otherwise (``ingest`` passes ``--tag`` and the CI
+    environment here).
+    """
+    try:
+        parsed = parse_report(path)
+    except JUnitReadError as e:
+        return [], [DataWarning(str(path), e.line, str(e))]
+    root = parsed.root
+    if root.tag not in ("testsuite", "testsuites"):
+        return [], [DataWarning(str(path), 1, f"not a JUnit report: root element is <{root.tag}>")]
+    report = _Report(path, parsed, time)
+    props = dict(defaults or {})
+    if root.tag == "testsuite":
+        suites = [root]
+    else:
+        props |= read_properties(root)
+        report.report_time = parse_report_time(root.get("timestamp")) or parse_report_time(
+            props.get("timestamp")
+        )
+        suites = [child for child in root if child.tag == "testsuite"]
+        orphans = Element("testsuite", {"name": root.get("name") or "unnamed"})
+        orphans.extend(child for child in root if child.tag == "testcase")
+        if len(orphans):
+            suites.append(orphans)
+    events: list[dict[str, Any]] = []
+    clock: datetime | None = None
+    for suite in suites:
+        timed = parse_report_time(suite.get("timestamp")) is not None
+        # A timed suite ignores ``start``; asking for the fallback would warn about mtime.
+        start = clock or (_EPOCH if timed else report.fallback_time())
+        found, end, _ = _walk_suite(report, suite, props, [], start)
+        if not timed:
+            clock = end
+        events += found
+    _mark_attempts(report)
+    if report.dropped_warnings:
+        report.warnings.append(
+            DataWarning(str(path), 0, f"... and {report.dropped_warnings} more problems")
+        )
+    return events, report.warnings

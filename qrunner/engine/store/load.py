@@ -10,8 +10,10 @@ timestamp are dropped with one warning per file.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from qrunner.engine.store.columns import (
     quote_literal,
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
-from qrunner.engine.store.junit import load_junit
+from qrunner.engine.store.junit import load_junit, unify_key_case
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
@@ -73,28 +75,47 @@ def _time_expression(expr: str, type_name: str) -> str:
     )
 
 
-def _flatten(path: str, expr: str, duck_type: Any, out: dict[str, str]) -> None:
+def _flatten(path: str, expr: str, duck_type: Any, out: dict[str, list[tuple[str, str]]]) -> None:
+    """Collect the leaf columns of one read column under their dotted path.
+
+    A nested ``{"git": {"branch": …}}`` and a flat ``"git.branch"`` key are the same attribute
+    (Datadog flattens both the same way), so one path may get several expressions."""
     if duck_type.id == "struct":
         for child, child_type in duck_type.children:
             _flatten(f"{path}.{child}", f"{expr}[{quote_literal(child)}]", child_type, out)
         return
     if str(duck_type) == "JSON":
         raise _Unclean(path)
-    if duck_type.id == "map" or path.startswith("__") or path in out:
+    if duck_type.id == "map" or path.startswith("__"):
         return
-    out[path] = expr
+    out.setdefault(path, []).append((expr, str(duck_type)))
+
+
+def _merged(sources: list[tuple[str, str]]) -> str:
+    """One SQL expression for an attribute spelled several ways (the first non-null wins)."""
+    if len(sources) == 1:
+        return sources[0][0]
+    if len({duck_type for _, duck_type in sources}) == 1:
+        return f"COALESCE({', '.join(expr for expr, _ in sources)})"
+    return f"COALESCE({', '.join(f'CAST({expr} AS VARCHAR)' for expr, _ in sources)})"
 
 
 def _create_part(con: Any, part: str, source: str) -> None:
     relation = con.sql(f"SELECT * FROM {source}")
-    selected: dict[str, str] = {}
+    selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
     for name, duck_type in zip(relation.columns, relation.types, strict=True):
         if name == "timestamp":
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
             _flatten(name, quote_ident(name), duck_type, selected)
-    columns = [f"{expr} AS {quote_ident(path)}" for path, expr in selected.items()]
+    # DuckDB's column names ignore case: ``Git.Branch`` and ``git.branch`` are one column,
+    # named in lower case when one spelling is (the spelling Datadog's facets use).
+    merged: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    for path, exprs in selected.items():
+        name, found = merged.get(path.lower(), (path, []))
+        merged[path.lower()] = (path if path == path.lower() else name, [*found, *exprs])
+    columns = [f"{_merged(exprs)} AS {quote_ident(path)}" for path, exprs in merged.values()]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
     con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {source}")
@@ -212,12 +233,40 @@ def _write_junit(
         warnings.extend(problems)
     if not events:
         return None
+    unify_key_case(events)
     out = staging / "junit.jsonl"
     with out.open("w", encoding="utf-8") as sink:
         for event in events:
             sink.write(json.dumps(event, separators=(",", ":")) + "\n")
     originals[str(out)] = "JUnit reports"
     return out
+
+
+_GLOB_CHARACTERS = frozenset("*?[]{}")
+
+
+def _literal(files: list[Path], staging: Path, originals: dict[str, str]) -> list[Path]:
+    """``files`` with every name DuckDB would glob-expand (``a*.jsonl``) behind a plain link."""
+    plain = []
+    for number, path in enumerate(files):
+        if path.suffix == ".xml" or not _GLOB_CHARACTERS.intersection(str(path)):
+            plain.append(path)
+            continue
+        suffix = next((s for s in (*JSON_SUFFIXES, ".parquet") if path.name.endswith(s)), "")
+        link = staging / f"literal-{number}{suffix}"
+        try:
+            link.symlink_to(path.resolve())
+        except OSError:
+            shutil.copyfile(path, link)
+        originals[str(link)] = str(path)
+        plain.append(link)
+    return plain
+
+
+def _original(originals: dict[str, str], path: str) -> str:
+    while path in originals and originals[path] != path:
+        path = originals[path]
+    return path
 
 
 def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[DataWarning]:
@@ -229,6 +278,7 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
 
     warnings: list[DataWarning] = []
     originals: dict[str, str] = {}
+    files = _literal(files, staging, originals)
     json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES)]
     junit = _write_junit([p for p in files if p.suffix == ".xml"], staging, warnings, originals)
     if junit is not None:
@@ -250,11 +300,11 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
         line = first_bad_timestamp_line(path) if path.name.endswith(JSON_SUFFIXES) else 0
         warnings.append(
             DataWarning(
-                originals.get(source, source),
+                source,
                 line,
                 f"{count} event(s) without a usable timestamp dropped (first on this line)",
             )
         )
     if dropped:
         con.execute(f"DELETE FROM {target} WHERE {TIME_COLUMN} IS NULL")
-    return warnings
+    return [dataclasses.replace(w, path=_original(originals, w.path)) for w in warnings]

@@ -5,8 +5,10 @@ run CI pipelines (``ci_level`` pipeline/stage/job; main and feature branches; a 
 ``nightly-e2e`` and the occasional slow runner) whose unit-test jobs emit test events at every
 ``test_level`` (session/module/suite/test). A few tests are genuinely flaky: they fail, are
 retried on the same commit and pass, the retry carrying ``@test.is_flaky`` and
-``@test.is_retry``. Spans of four services have a latency tail and error statuses. Test and
-pipeline events carry ISO-8601 timestamps, spans epoch milliseconds, as real exports mix both.
+``@test.is_retry``; the JUnit reports of an Android app (:mod:`.sample_junit`) add nested
+suites, surefire reruns and a test that is flaky only across two runs of one commit. Spans of
+four services have a latency tail and error statuses. Test and pipeline events carry ISO-8601
+timestamps, spans epoch milliseconds, as real exports mix both.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from qrunner.engine.store.sample_junit import generate_junit_sample
 from qrunner.engine.tekton.summary import generate_tekton_sample
 
 BRANCHES = ("main", "feature/checkout-v2", "fix/login-timeout", "chore/deps-bump")
@@ -304,8 +307,10 @@ def generate_sample(out_dir: Path, *, days: int, seed: int, end: datetime) -> Sa
         for hour in range(24):
             generator.span_hour(midnight + timedelta(hours=hour))
     tekton = generate_tekton_sample(random.Random(seed + 1), start, days)
+    junit_dir = out_dir / "ci_tests" / "junit" / "android-app"
+    junit = generate_junit_sample(random.Random(seed + 2), start, days, junit_dir)
     counts = {
-        "ci_tests": _write(out_dir / "ci_tests" / "tests.jsonl", generator.tests),
+        "ci_tests": _write(out_dir / "ci_tests" / "tests.jsonl", generator.tests) + junit,
         "ci_pipelines": _write(out_dir / "ci_pipelines" / "pipelines.jsonl", generator.pipelines),
         "spans": _write(out_dir / "spans" / "spans.jsonl", generator.spans),
         "tekton": _write(out_dir / "tekton" / "records.jsonl", tekton),

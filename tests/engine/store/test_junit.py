@@ -42,23 +42,23 @@ def test_testcases_become_test_events(tmp_path: Path) -> None:
     assert warnings == []
     tests = [e for e in events if e["test_level"] == "test"]
     suites = [e for e in events if e["test_level"] == "suite"]
-    assert [(e["test"]["name"], e["test"]["status"]) for e in tests] == [
+    assert [(e["test.name"], e["test.status"]) for e in tests] == [
         ("test_create", "pass"), ("test_delete", "fail"), ("test_skip", "skip"),
         ("test_error", "fail"), ("test_list", "pass"),
     ]  # fmt: skip
     create, delete = tests[0], tests[1]
-    assert create["test"]["suite"] == "tests.test_users"
-    assert create["test"]["full_name"] == "tests.test_users.test_create"
-    assert create["test"]["service"] == "checkout-service"
+    assert create["test.suite"] == "tests.test_users"
+    assert create["test.full_name"] == "tests.test_users.test_create"
+    assert create["test.service"] == "checkout-service"
     assert create["duration"] == 1_500_000_000
     assert create["timestamp"] == "2024-06-01T10:00:00.000Z"
     assert delete["timestamp"] == "2024-06-01T10:00:01.500Z"
-    assert delete["error"] == {"message": "expected 204", "type": "AssertionError"}
-    assert create["git"] == {"branch": "main", "commit": {"sha": "abc123"}}
-    assert create["ci"] == {"pipeline": {"name": "api-ci"}}
+    assert (delete["error.message"], delete["error.type"]) == ("expected 204", "AssertionError")
+    assert (create["git.branch"], create["git.commit.sha"]) == ("main", "abc123")
+    assert create["ci.pipeline.name"] == "api-ci"
     assert tests[4]["timestamp"] == "2024-06-01T08:00:00.000Z"
-    assert tests[4]["test"]["suite"] == "orders"
-    assert [(s["test"]["suite"], s["test"]["status"]) for s in suites] == [
+    assert tests[4]["test.suite"] == "orders"
+    assert [(s["test.suite"], s["test.status"]) for s in suites] == [
         ("users", "fail"), ("orders", "pass"),
     ]  # fmt: skip
     assert suites[0]["duration"] == 3_500_000_000
@@ -70,7 +70,7 @@ def test_service_property_wins_over_the_directory(tmp_path: Path) -> None:
         '<property name="git.branch" value="main"/><property name="test.service" value="svc"/>',
     )
     events, _ = load_junit(write(tmp_path / "dir" / "r.xml", report))
-    assert {e["test"]["service"] for e in events} == {"svc"}
+    assert {e["test.service"] for e in events} == {"svc"}
 
 
 def test_broken_reports_are_warnings(tmp_path: Path) -> None:
