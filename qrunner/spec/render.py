@@ -29,6 +29,13 @@ from typing import Any
 
 from qrunner.errors import Location, TemplateError, UsageError
 from qrunner.spec.loader import LoadedSpec
+from qrunner.spec.sandbox import (
+    RenderLimit,
+    bounded_environment,
+    checked_join,
+    run_bounded,
+    trace_templates,
+)
 from qrunner.spec.yamlsource import PathKey, format_pointer
 
 _MARKERS = ("{{", "{%", "{#")
@@ -106,7 +113,6 @@ def _templates_dir_from(folder: Path) -> Path | None:
 @cache
 def _environment(templates_dir: Path | None) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class ConfinedLoader(FileSystemLoader):
         """A loader that refuses anything resolving outside its directory (symlinks too)."""
@@ -119,7 +125,7 @@ def _environment(templates_dir: Path | None) -> Any:
             return source, filename, uptodate
 
     loader = ConfinedLoader(str(templates_dir)) if templates_dir else None
-    env = ImmutableSandboxedEnvironment(
+    env = bounded_environment(
         loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
     env.filters.update(iso=_iso, epoch_ms=_epoch_ms, epoch_s=_epoch_s, start_of=_start_of)
@@ -178,6 +184,11 @@ class Renderer:
         self.environ = {k: v for k, v in environ.items() if k not in self.hidden}
 
     def render(self, loaded: LoadedSpec) -> RenderedSpec:
+        """``loaded`` rendered, within the template limits (:mod:`qrunner.spec.sandbox`)."""
+        rendered: RenderedSpec = run_bounded(lambda: self._render_spec(loaded))
+        return rendered
+
+    def _render_spec(self, loaded: LoadedSpec) -> RenderedSpec:
         templates = find_templates_dir(loaded.path)
         env = _environment(templates)
         base: dict[str, Any] = {
@@ -233,11 +244,17 @@ class Renderer:
         try:
             template, native = _compile(env, source)
             if native:
-                value = template(**context)
+                value = trace_templates(lambda: template(**context))
                 if isinstance(value, jinja2.Undefined):
                     str(value)  # StrictUndefined raises UndefinedError with its name
                 return _to_data(value)
-            return template.render(**context)
+            return trace_templates(lambda: checked_join(template.generate(**context)))
+        except RenderLimit as e:
+            raise TemplateError(f"template limit: {e}", where, pointer) from e
+        except RecursionError as e:
+            raise TemplateError("template limit: recursion too deep", where, pointer) from e
+        except MemoryError as e:
+            raise TemplateError("template limit: out of memory", where, pointer) from e
         except jinja2.TemplateSyntaxError as e:
             loc = where
             if path in loaded.doc.literal_blocks and where.line:
