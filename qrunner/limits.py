@@ -90,7 +90,9 @@ def read_regular_file(path: Path, limit: int, what: str = "this file") -> bytes:
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
-            raise LimitError(f"not a regular file ({_file_kind(mode)}); only regular files are read")
+            raise LimitError(
+                f"not a regular file ({_file_kind(mode)}); only regular files are read"
+            )
         chunks = []
         total = 0
         while chunk := os.read(descriptor, 1024 * 1024):

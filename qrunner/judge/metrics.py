@@ -26,8 +26,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qrunner.judge.expr import ExpressionError, Node, free_names, parse_expression, substitute
+from qrunner.judge.expr import (
+    ExpressionError,
+    Node,
+    expanded_size,
+    free_names,
+    parse_expression,
+    substitute,
+)
 from qrunner.judge.units import Kind
+from qrunner.limits import MAX_DERIVED_SIZE, MAX_NESTING, tree_depth_exceeds
 from qrunner.sources import Source, aggregate_attributes
 
 if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
@@ -136,7 +144,28 @@ def _unknown_name(name: str, context: Context) -> str:
 
 
 def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = ()) -> Node:
-    """``text`` parsed, with named metrics substituted: an expression over computed names."""
+    """``text`` parsed, with named metrics substituted: an expression over computed names.
+    Named metrics may refer to each other, but not expand past MAX_DERIVED_SIZE nodes (two
+    metrics each using the previous one twice double at every step)."""
+    node = _resolve(text, context, pointer, stack, {})
+    if expanded_size(node, MAX_DERIVED_SIZE) > MAX_DERIVED_SIZE:
+        raise Problem(
+            f"{text!r} expands to more than {MAX_DERIVED_SIZE} terms once named metrics are "
+            "substituted",
+            pointer,
+        )
+    if tree_depth_exceeds(node, MAX_NESTING * 4):
+        raise Problem(
+            f"{text!r} nests more than {MAX_NESTING * 4} operators deep once named metrics are "
+            "substituted",
+            pointer,
+        )
+    return node
+
+
+def _resolve(
+    text: str, context: Context, pointer: str, stack: tuple[str, ...], done: dict[str, Node]
+) -> Node:
     try:
         node = parse_expression(text)
     except ExpressionError as e:
@@ -149,9 +178,11 @@ def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = 
             if name in stack:
                 cycle = " → ".join((*stack, name))
                 raise Problem(f"metric {name!r} is defined in terms of itself ({cycle})", pointer)
-            definitions[name] = resolve(
-                context.named[name], context, f"metrics.{name}", (*stack, name)
-            )
+            if name not in done:
+                done[name] = _resolve(
+                    context.named[name], context, f"metrics.{name}", (*stack, name), done
+                )
+            definitions[name] = done[name]
             continue
         raise Problem(_unknown_name(name, context), pointer)
     return substitute(node, definitions)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import Location, TemplateError, UsageError
+from qrunner.limits import EARLIEST_TIMESTAMP_MS, LATEST_TIMESTAMP_MS, excerpt
 from qrunner.spec.loader import LoadedSpec
 from qrunner.spec.sandbox import (
     RenderLimit,
@@ -358,8 +359,14 @@ def parse_at(text: str | None, *, now: datetime | None = None) -> datetime:
             number = float(stripped)
             return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, UTC)
         value = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"--at: {excerpt(text)!r} is outside the years 1970 to 2199") from None
+    except ValueError:
         raise UsageError(
-            f"--at: invalid timestamp {text!r}; use ISO-8601, e.g. 2024-05-01T06:00:00Z"
+            f"--at: invalid timestamp {excerpt(text)!r}; use ISO-8601, e.g. 2024-05-01T06:00:00Z"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    epoch_ms = value.timestamp() * 1000
+    if not EARLIEST_TIMESTAMP_MS <= epoch_ms < LATEST_TIMESTAMP_MS:
+        raise UsageError(f"--at: {excerpt(text)!r} is outside the years 1970 to 2199")
+    return value

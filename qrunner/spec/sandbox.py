@@ -39,9 +39,10 @@ from qrunner.limits import (
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(?:\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}")
 _SIZE_FILTERS = frozenset({"center", "indent", "truncate", "wordwrap", "batch", "slice"})
 _MAX_INT_BITS = 4096
+_LIMIT_TEXT = f"{MAX_RENDER_OUTPUT_CHARS} characters"
 
 
-class RenderLimit(Exception):  # noqa: N818 - a limit, reported as a TemplateError by render.py
+class RenderLimit(Exception):
     """Rendering went past one of the template limits."""
 
 
@@ -125,9 +126,8 @@ def _check_widths(args: Iterable[Any]) -> None:
     """Integer arguments of size-making functions (``center``, ``ljust``, ``zfill``,
     ``wordwrap``...) stay below the output limit."""
     for value in args:
-        if isinstance(value, int) and not isinstance(value, bool):
-            if abs(value) > MAX_RENDER_OUTPUT_CHARS:
-                raise RenderLimit(f"argument {value} is larger than the template size limit")
+        if isinstance(value, int) and abs(value) > MAX_RENDER_OUTPUT_CHARS:
+            raise RenderLimit(f"argument {value} is larger than the template size limit")
 
 
 def _check_format(text: Any) -> None:
@@ -139,19 +139,27 @@ def _check_replace(text: Any, old: Any, new: Any) -> None:
     if isinstance(text, str) and isinstance(old, str) and isinstance(new, str):
         matches = len(text) + 1 if not old else text.count(old)
         if len(text) + matches * len(new) > MAX_RENDER_OUTPUT_CHARS:
-            raise RenderLimit(f"replace() would build more than {MAX_RENDER_OUTPUT_CHARS} characters")
+            raise RenderLimit(
+                f"replace() would build more than {MAX_RENDER_OUTPUT_CHARS} characters"
+            )
 
 
 def _checked_binop(operator: str, left: Any, right: Any) -> Any:
     if operator == "*":
         for seq, times in ((left, right), (right, left)):
-            if _size(seq) and isinstance(times, int) and _size(seq) * times > MAX_RENDER_OUTPUT_CHARS:
-                raise RenderLimit(f"{operator} would build more than {MAX_RENDER_OUTPUT_CHARS} characters")
+            if (
+                _size(seq)
+                and isinstance(times, int)
+                and _size(seq) * times > MAX_RENDER_OUTPUT_CHARS
+            ):
+                raise RenderLimit(
+                    f"{operator} would build more than {MAX_RENDER_OUTPUT_CHARS} characters"
+                )
         return left * right
     if operator == "**":
-        if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 0:
-            if right * math.log2(abs(left)) > _MAX_INT_BITS:
-                raise RenderLimit(f"{left} ** {right} is too large a number")
+        ints = isinstance(left, int) and isinstance(right, int)
+        if ints and abs(left) > 1 and right * math.log2(abs(left)) > _MAX_INT_BITS:
+            raise RenderLimit(f"{left} ** {right} is too large a number")
         return left**right
     if operator == "+":
         if _size(left) + _size(right) > MAX_RENDER_OUTPUT_CHARS:
@@ -246,12 +254,12 @@ def bounded_environment(**options: Any) -> Any:
     class BoundedEnvironment(ImmutableSandboxedEnvironment, _Marker):
         code_generator_class = BoundedCodeGenerator
         intercepted_binops = frozenset({"*", "**", "+", "%"})
-        concat = staticmethod(checked_join)  # type: ignore[assignment]
+        concat = staticmethod(checked_join)
 
         def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
             return _checked_binop(operator, left, right)
 
-        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
             _check_call(__obj, args, kwargs)
             return _check_size(super().call(__context, __obj, *args, **kwargs))
 

@@ -111,7 +111,10 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
 def _check_depth(yaml: Any, loader_cls: Any, text: str, display: str) -> None:
     """Refuse nesting deeper than MAX_YAML_DEPTH before composing: the composer recurses once
     per level (in C, without a limit). The event stream is flat, so counting costs little."""
-    if text.count("[") + text.count("{") + text.count("-") + text.count(":") + text.count("?") < MAX_YAML_DEPTH:
+    if (
+        text.count("[") + text.count("{") + text.count("-") + text.count(":") + text.count("?")
+        < MAX_YAML_DEPTH
+    ):
         return  # too few indicators to nest that deep
     depth = 0
     for event in yaml.parse(text, Loader=loader_cls):

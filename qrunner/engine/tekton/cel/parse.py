@@ -22,6 +22,7 @@ from qrunner.engine.tekton.cel.nodes import (
     Select,
     compile_error,
 )
+from qrunner.limits import MAX_NESTING, MAX_QUERY_CHARS, tree_depth_exceeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +172,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     @property
     def tok(self) -> _Token:
@@ -197,6 +199,17 @@ class _Parser:
         return node
 
     def expr(self) -> Node:
+        # Every nested construct (parentheses, arguments, lists, ternaries) recurses through
+        # here; bound it before Python's stack is.
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                self.fail(f"expression nested more than {MAX_NESTING} levels deep")
+            return self._expr()
+        finally:
+            self.depth -= 1
+
+    def _expr(self) -> Node:
         cond = self.binary_left()
         if self.tok.kind != "?":
             return cond
@@ -327,5 +340,11 @@ class _Parser:
 
 
 def parse_cel(text: str) -> Node:
-    """Parse a CEL expression; raise :class:`CelFilterError` for syntax errors."""
-    return _Parser(text).parse()
+    """Parse a CEL expression; raise :class:`CelFilterError` for syntax errors and for filters
+    past qrunner's limits (length, depth)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise compile_error(text, 0, f"filter longer than {MAX_QUERY_CHARS} characters")
+    node = _Parser(text).parse()
+    if tree_depth_exceeds(node, MAX_NESTING):
+        raise compile_error(text, 0, f"expression nested more than {MAX_NESTING} levels deep")
+    return node
