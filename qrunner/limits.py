@@ -38,7 +38,7 @@ MAX_RENDER_ITERATIONS = 100_000  # loop iterations and range() items while rende
 MAX_RENDER_CALLS = 10_000  # macro and function calls while rendering one spec (recursion)
 
 # --- the run ---------------------------------------------------------------------------------
-INTERRUPT_GRACE_SECONDS = 2.0  # after SIGINT/SIGTERM, how long running queries may finish
+INTERRUPT_GRACE_SECONDS = 2.0  # after SIGINT/SIGTERM, the wait for the local engine's lock
 MESSAGE_EXCERPT_CHARS = 200  # a value quoted in a message is cut to this many characters
 
 # --- data values -----------------------------------------------------------------------------

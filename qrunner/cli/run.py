@@ -143,5 +143,6 @@ def run(
         application_id=application_id,
         environ=dict(os.environ),
         interactive=sys.stderr.isatty(),
+        traceback=bool((click.get_current_context().find_root().obj or {}).get("traceback")),
     )
     sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))
