@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths, target_flags
+from qrunner.secrets import inert, inert_json
 
 
 @click.command()
@@ -47,8 +48,8 @@ def query(
     )
     response, notices = query_one(Path(spec), renderer, options)
     for notice in notices:
-        click.echo(f"qrunner: {notice}", err=True)
-    click.echo(json.dumps(response, indent=2, ensure_ascii=False))
+        click.echo(inert(f"qrunner: {notice}"), err=True)
+    click.echo(inert_json(json.dumps(response, indent=2, ensure_ascii=False)))
 
 
 @click.command(epilog=EPILOG_EXIT_CODES)

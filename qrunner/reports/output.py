@@ -10,6 +10,7 @@ from typing import TextIO
 
 from qrunner.errors import UsageError
 from qrunner.judge.outcomes import RunResult
+from qrunner.secrets import inert, inert_json, redact, void_workflow_commands
 
 
 @dataclass(slots=True)
@@ -25,6 +26,16 @@ def parse_report_option(value: str) -> ReportRequest:
     if fmt not in REPORTERS:
         raise UsageError(f"--report: unknown format {fmt!r}; choose from {', '.join(REPORTERS)}")
     return ReportRequest(fmt, Path(path) if path else None)
+
+
+def finish_report(fmt: str, text: str) -> str:
+    """The last pass over every report: no secret value, and no line a CI runner would take
+    for a workflow command (the ``github`` report's own commands are escaped field by field;
+    JSON strings cannot start a line)."""
+    if fmt == "json":
+        return inert_json(text)
+    text = redact(text)
+    return text if fmt == "github" else void_workflow_commands(text)
 
 
 def write_reports(
@@ -50,6 +61,7 @@ def write_reports(
     color = interactive and "NO_COLOR" not in environ and stdout.isatty()
     for request in requests:
         text = REPORTERS[request.fmt](color=color and request.path is None).render(run)
+        text = finish_report(request.fmt, text)
         if request.path is None:
             stdout.write(text)
         elif request.fmt == "markdown" and summary and request.path == Path(summary):
@@ -60,7 +72,9 @@ def write_reports(
                 write_atomic(request.path, text)
             except OSError as e:
                 print(
-                    f"qrunner: error: cannot write {request.fmt} report to {request.path}: "
-                    f"{e.strerror}",
+                    inert(
+                        f"qrunner: error: cannot write {request.fmt} report to {request.path}: "
+                        f"{e.strerror}"
+                    ),
                     file=stderr,
                 )

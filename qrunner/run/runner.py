@@ -39,6 +39,7 @@ from qrunner.reports.output import ReportRequest, write_reports
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
 from qrunner.run.select import git_commit_of, matches_selectors
 from qrunner.run.targets import Backends, target_options
+from qrunner.secrets import inert
 from qrunner.sources import SOURCES, Source
 from qrunner.spec.loader import load_specs
 from qrunner.spec.render import RenderedSpec, Renderer, build_renderer
@@ -278,7 +279,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         what = " matching " + ", ".join(options.selectors) if options.selectors else ""
         raise UsageError(f"no specs selected{what} under {', '.join(map(str, options.paths))}")
     for diagnostic in report.diagnostics:
-        print(f"qrunner: {diagnostic}", file=stderr)
+        print(inert(f"qrunner: {diagnostic}"), file=stderr)
 
     done = 0
 
@@ -292,15 +293,15 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         line = f"[{done}/{len(ready)}] {outcome.name}: {outcome.status} ({outcome.duration_s:.2f}s)"
         if options.interactive:
             end = "\n" if done == len(ready) else ""
-            print(f"\r\x1b[2K{line}", end=end, file=stderr, flush=True)
+            print(f"\r\x1b[2K{inert(line)}", end=end, file=stderr, flush=True)
         else:
-            print(f"qrunner: {line}", file=stderr)
+            print(inert(f"qrunner: {line}"), file=stderr)
 
     outcomes, interrupted, notices = (
         asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
     )
     for notice in notices:
-        print(f"qrunner: {notice}", file=stderr)
+        print(inert(f"qrunner: {notice}"), file=stderr)
     invalid = [
         _error_outcome(display, "; ".join(d.message for d in ds), ExitCode.SPEC_ERROR, line=line)
         for display, ds in report.failed.items()
@@ -349,11 +350,11 @@ def publish_run(
     try:
         result = asyncio.run(publish_events(events, env=env, deadline=deadline))
     except (QrunnerError, BackendError) as e:
-        print(f"qrunner: publish: {e}", file=stderr)
+        print(inert(f"qrunner: publish: {e}"), file=stderr)
         return
     print(
         f"qrunner: published {result.sent} of {len(events)} check results to Product Analytics",
         file=stderr,
     )
     for error in result.errors:
-        print(f"qrunner: publish: {error}", file=stderr)
+        print(inert(f"qrunner: publish: {error}"), file=stderr)

@@ -8,8 +8,8 @@ structure. A string that is a single ``{{ expr }}`` keeps the expression's nativ
 * ``--var key=value`` (a value takes the type of the spec's default when that is a
   number or a bool, else stays a string),
 * ``env``: the process environment, explicit (``{{ env.GITHUB_REF_NAME | default('main') }}``);
-  variables that look like secrets (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``)
-  are never exposed,
+  variables that look like secrets (by name or by value, see :mod:`qrunner.secrets`) are
+  never exposed, and their values are redacted from every output,
 * ``now``: the run's time, UTC, pinned by ``--at``; helpers ``ago('7d')``,
   ``duration('90m')``, filters ``iso``, ``epoch_ms``, ``epoch_s``, ``start_of('day')``.
 
@@ -29,6 +29,7 @@ from typing import Any
 
 from qrunner.errors import Location, TemplateError, UsageError
 from qrunner.limits import EARLIEST_TIMESTAMP_MS, LATEST_TIMESTAMP_MS, excerpt
+from qrunner.secrets import is_secret_name, visible_environment
 from qrunner.spec.loader import LoadedSpec
 from qrunner.spec.sandbox import (
     RenderLimit,
@@ -42,7 +43,6 @@ from qrunner.spec.yamlsource import PathKey, format_pointer
 _MARKERS = ("{{", "{%", "{#")
 RESERVED_NAMES = frozenset({"now", "env", "ago", "duration"})
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}\s*$", re.DOTALL)
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -181,8 +181,7 @@ class Renderer:
     ) -> None:
         self.at = at.astimezone(UTC)
         self.overrides = dict(overrides or {})
-        self.hidden = {k for k in environ if _SECRET_NAME.search(k)}
-        self.environ = {k: v for k, v in environ.items() if k not in self.hidden}
+        self.environ, self.hidden = visible_environment(environ)
 
     def render(self, loaded: LoadedSpec) -> RenderedSpec:
         """``loaded`` rendered, within the template limits (:mod:`qrunner.spec.sandbox`)."""
@@ -290,7 +289,7 @@ class Renderer:
         )
         if match:
             name = match.group(1)
-            if name in self.hidden or ("no attribute" in text and _SECRET_NAME.search(name)):
+            if name in self.hidden or ("no attribute" in text and is_secret_name(name)):
                 return f"env.{name} looks like a secret and is not available to templates"
             known = sorted(k for k in context if k not in ("env",))
             import difflib
