@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths, target_flags
+from qrunner.cli.options import (
+    EPILOG_EXIT_CODES,
+    FINITE_SECONDS,
+    render_options,
+    spec_paths,
+    target_flags,
+)
 from qrunner.secrets import inert, inert_json
 
 
@@ -85,7 +91,7 @@ def query(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=FINITE_SECONDS,
     default=None,
     metavar="SECONDS",
     help="Deadline for the whole run.",

@@ -34,6 +34,7 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     report = validate_specs(spec_paths(paths), renderer, keep=False)
+    report.check_command_line(spec_paths(paths))
     text = format_validation(report, fmt)
     click.echo(inert_json(text) if fmt == "json" else inert(text), nl=False)
     sys.exit(ExitCode.SPEC_ERROR if report.failed else ExitCode.OK)

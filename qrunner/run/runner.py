@@ -35,7 +35,7 @@ from qrunner.judge.outcomes import (
     run_status,
     spec_status,
 )
-from qrunner.reports.output import ReportRequest, write_reports
+from qrunner.reports.output import ReportRequest, check_destinations, write_reports
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
 from qrunner.run.select import git_commit_of, matches_selectors
 from qrunner.run.targets import Backends, target_options
@@ -260,6 +260,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         raise UsageError(
             "--publish datadog needs --application-id or QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID"
         )
+    check_destinations(options.reports)
     renderer = build_renderer(at=options.at, variables=options.variables, environ=options.environ)
     deadline = time.monotonic() + options.timeout if options.timeout else None
     targets = target_options(
@@ -274,6 +275,8 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     )
     with terminate_as_interrupt():
         report = validate_specs(options.paths, renderer)
+    if report.total:
+        report.check_command_line(options.paths)
     ready = [r for r in report.ready if matches_selectors(r, options.selectors)]
     if not ready and not report.failed:
         what = " matching " + ", ".join(options.selectors) if options.selectors else ""
@@ -317,7 +320,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         specs=specs,
         interrupted=interrupted,
     )
-    write_reports(
+    unwritten = write_reports(
         run,
         options.reports,
         environ=options.environ,
@@ -327,7 +330,10 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     )
     if options.publish:
         publish_run(run, options, stderr=stderr, deadline=deadline)
-    return int(exit_code_for(run, fail_on=options.fail_on))
+    code = exit_code_for(run, fail_on=options.fail_on)
+    if unwritten and code is not ExitCode.INTERNAL_ERROR:
+        return int(ExitCode.SPEC_ERROR)  # a gate whose report is missing has not passed
+    return int(code)
 
 
 def publish_run(

@@ -27,8 +27,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import Location, TemplateError, UsageError
-from qrunner.limits import EARLIEST_TIMESTAMP_MS, LATEST_TIMESTAMP_MS, excerpt
+from qrunner.errors import LimitError, Location, TemplateError, UsageError
+from qrunner.limits import (
+    EARLIEST_TIMESTAMP_MS,
+    LATEST_TIMESTAMP_MS,
+    MAX_TEMPLATE_BYTES,
+    excerpt,
+    read_regular_file,
+)
 from qrunner.secrets import is_secret_name, visible_environment
 from qrunner.spec.loader import LoadedSpec
 from qrunner.spec.sandbox import (
@@ -119,11 +125,17 @@ def _environment(templates_dir: Path | None) -> Any:
         """A loader that refuses anything resolving outside its directory (symlinks too)."""
 
         def get_source(self, environment: Any, template: str) -> Any:
-            source, filename, uptodate = super().get_source(environment, template)
             root = Path(self.searchpath[0]).resolve()
-            if not Path(filename).resolve().is_relative_to(root):
+            path = (root / template).resolve()
+            if not path.is_relative_to(root) or not path.exists():
                 raise TemplateNotFound(template)
-            return source, filename, uptodate
+            try:  # only a regular file, and a bounded one (a FIFO would block forever)
+                raw = read_regular_file(path, MAX_TEMPLATE_BYTES, "a template")
+            except LimitError as e:
+                raise TemplateNotFound(f"{template} ({e})") from e
+            mtime = path.stat().st_mtime
+            source = raw.decode("utf-8")
+            return source, str(path), lambda: path.stat().st_mtime == mtime
 
     loader = ConfinedLoader(str(templates_dir)) if templates_dir else None
     env = bounded_environment(
