@@ -142,4 +142,5 @@ def inert_json(text: str) -> str:
     """JSON text made inert: secrets redacted, DEL and C1 controls (legal in JSON strings, and
     obeyed by some terminals) written as ``\\u`` escapes. Other controls are escaped by any
     JSON encoder, and a JSON string cannot start a line."""
-    return re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", redact(text))
+    text = re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", redact(text))
+    return text.replace("##[", "##\\u005b")  # the legacy command form, matched anywhere

@@ -35,7 +35,7 @@ from qrunner.judge.expr import (
     substitute,
 )
 from qrunner.judge.units import Kind
-from qrunner.limits import MAX_DERIVED_SIZE, MAX_NESTING, tree_depth_exceeds
+from qrunner.limits import MAX_DERIVED_SIZE, MAX_NESTING, excerpt, tree_depth_exceeds
 from qrunner.sources import Source, aggregate_attributes
 
 if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
@@ -143,21 +143,30 @@ def _unknown_name(name: str, context: Context) -> str:
     return f"unknown metric {name!r}" + _suggest(name, candidates)
 
 
+class _TooDeep(Exception):  # an internal signal: resolve() reports it as a Problem
+    pass
+
+
 def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = ()) -> Node:
     """``text`` parsed, with named metrics substituted: an expression over computed names.
     Named metrics may refer to each other, but not expand past MAX_DERIVED_SIZE nodes (two
     metrics each using the previous one twice double at every step)."""
-    node = _resolve(text, context, pointer, stack, {})
+    try:
+        node = _resolve(text, context, pointer, stack, {})
+    except _TooDeep:
+        raise Problem(
+            f"named metrics refer to each other more than {MAX_NESTING} deep", pointer
+        ) from None
     if expanded_size(node, MAX_DERIVED_SIZE) > MAX_DERIVED_SIZE:
         raise Problem(
-            f"{text!r} expands to more than {MAX_DERIVED_SIZE} terms once named metrics are "
-            "substituted",
+            f"{excerpt(text)!r} expands to more than {MAX_DERIVED_SIZE} terms once named "
+            "metrics are substituted",
             pointer,
         )
     if tree_depth_exceeds(node, MAX_NESTING * 4):
         raise Problem(
-            f"{text!r} nests more than {MAX_NESTING * 4} operators deep once named metrics are "
-            "substituted",
+            f"{excerpt(text)!r} nests more than {MAX_NESTING * 4} operators deep once named "
+            "metrics are substituted",
             pointer,
         )
     return node
@@ -166,10 +175,12 @@ def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = 
 def _resolve(
     text: str, context: Context, pointer: str, stack: tuple[str, ...], done: dict[str, Node]
 ) -> Node:
+    if len(stack) > MAX_NESTING:
+        raise _TooDeep
     try:
         node = parse_expression(text)
     except ExpressionError as e:
-        raise Problem(f"cannot parse {text!r}: {e}", pointer) from None
+        raise Problem(f"cannot parse {excerpt(text)!r}: {e}", pointer) from None
     definitions: dict[str, Node] = {}
     for name in free_names(node):
         if name in context.kinds:

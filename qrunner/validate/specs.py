@@ -257,7 +257,7 @@ class _NoColumns:
         return []
 
 
-_WHERE = re.compile(r"^([A-Za-z_]+(?:\[\d+\])?(?:\.[A-Za-z_]+(?:\[\d+\])?)*)[.:]? ")
+_WHERE = re.compile(r"^([A-Za-z_]+(?:\[\d+\])?(?:\.[A-Za-z_]+(?:\[\d+\])?)*)(?=:| must)")
 
 
 def _validate_datadog_body(rendered: RenderedSpec, source: Source, at: PathKey) -> list[Diagnostic]:
