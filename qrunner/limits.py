@@ -41,7 +41,8 @@ MAX_RENDER_CALLS = 10_000  # macro and function calls while rendering one spec (
 INTERRUPT_GRACE_SECONDS = 2.0  # after SIGINT/SIGTERM, the wait for the local engine's lock
 MESSAGE_EXCERPT_CHARS = 200  # a value quoted in a message is cut to this many characters
 
-# --- data values -----------------------------------------------------------------------------
+# --- data values ---------------------------------------------------------------------------------
+MAX_TEST_SECONDS = 1e9  # a JUnit time beyond 31 years (or not finite) is read as no duration
 EARLIEST_TIMESTAMP_MS = 0  # 1970-01-01: older timestamps are warned about
 LATEST_TIMESTAMP_MS = 7_258_118_400_000  # 2200-01-01: later timestamps are warned about
 

@@ -70,7 +70,7 @@ def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     """Load, render and validate one spec file; its first problem is raised."""
     from qrunner.validate.specs import validate_loaded
 
-    if not path.is_file():
+    if path.is_dir() or not path.exists():  # a FIFO or a device is refused when read
         raise UsageError(f"no such spec file: {path}")
     loaded = load_specs([path])
     for diagnostics in loaded.failed.values():
