@@ -14,6 +14,7 @@ Every function returns epoch milliseconds; every bad input raises :class:`QueryE
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -166,13 +167,16 @@ def _parse_instant(value: object, *, at: datetime, zone: tzinfo) -> int:
 
 def parse_interval(value: object) -> int:
     """A timeseries interval (``5m``, ``1h``, ``1d``, ``30s``, or milliseconds) in milliseconds."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
         raise QueryError(f"invalid interval {value!r}")
     if isinstance(value, int | float):
         interval = int(value)
     elif isinstance(value, str) and (match := _INTERVAL.match(value)):
         amount, unit = match.groups()
-        interval = int(float(amount) * _UNIT_MS[unit or "ms"])
+        amount_ms = float(amount) * _UNIT_MS[unit or "ms"]
+        if not math.isfinite(amount_ms):
+            raise QueryError(f"invalid interval {excerpt(value)!r}: too large")
+        interval = int(amount_ms)
     else:
         raise QueryError(
             f"invalid interval {value!r}: expected a duration such as 5m, 1h or 1d, "

@@ -45,6 +45,7 @@ _NUMBER = re.compile(
     r"|(?P<double>\d*\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)"
     r"|(?P<int>\d+)(?P<intu>[uU])?"
 )
+_DIGITS = frozenset("0123456789")
 _IDENT = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _STRING_START = re.compile(r"([rR]?[bB]?|[bB][rR])('''|\"\"\"|'|\")")
 _ESCAPES = {
@@ -72,7 +73,8 @@ def _tokenize(text: str) -> list[_Token]:
             token, i = _read_string(text, i, string_match.group(1).lower(), string_match.group(2))
             tokens.append(token)
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < len(text) and text[i + 1].isdigit()):
+        # ASCII digits only: "²".isdigit() is true, but CEL numbers are 0-9
+        if ch in _DIGITS or (ch == "." and i + 1 < len(text) and text[i + 1] in _DIGITS):
             token, i = _read_number(text, i)
             tokens.append(token)
             continue
