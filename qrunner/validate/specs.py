@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import LimitError, Location, QueryError, SpecError, UsageError
-from qrunner.limits import MAX_TEMPLATE_BYTES, read_regular_file
+from qrunner.limits import MAX_TEMPLATE_BYTES, excerpt, read_regular_file
 from qrunner.sources import SOURCES, Source, aggregate_attributes, tekton_parent
 from qrunner.spec.loader import (
     Diagnostic,
@@ -227,7 +227,7 @@ def _validate_datadog_filter(rendered: RenderedSpec, source: Source) -> list[Dia
         try:
             parse_search(query)
         except QueryError as e:
-            message = f"{str(e).splitlines()[0]} in {query!r}"
+            message = f"{str(e).splitlines()[0]} in {excerpt(query)!r}"
             return [_diag(loaded, (*path, "query"), message)]
     bounds = {}
     for name, default in (("from", "now-15m"), ("to", "now")):
