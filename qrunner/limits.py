@@ -36,13 +36,17 @@ MAX_RENDER_OUTPUT_CHARS = 1024 * 1024  # one rendered string, and any string bui
 MAX_RENDER_SECONDS = 2.0  # rendering one spec
 MAX_RENDER_ITERATIONS = 100_000  # loop iterations and range() items while rendering one spec
 MAX_RENDER_CALLS = 10_000  # macro and function calls while rendering one spec (recursion)
+MAX_RENDER_INT_BITS = 4096  # an integer a template computes with ** (10 ** 10 ** 9 is refused)
 
 # --- the run ---------------------------------------------------------------------------------
 INTERRUPT_GRACE_SECONDS = 2.0  # after SIGINT/SIGTERM, the wait for the local engine's lock
 MESSAGE_EXCERPT_CHARS = 200  # a value quoted in a message is cut to this many characters
 
 # --- data values ---------------------------------------------------------------------------------
-MAX_TEST_SECONDS = 1e9  # a JUnit time beyond 31 years (or not finite) is read as no duration
+MAX_LINE_WARNINGS = 20  # warnings listed per JSON Lines file (then "... and N more")
+MAX_REPORT_WARNINGS = 20  # warnings listed per JUnit report
+MAX_SUITE_DEPTH = 64  # nested <testsuite> elements in a JUnit report
+MAX_TEST_SECONDS = 86_400.0  # a JUnit time "longer than a day" is a unit mistake (ms or ns)
 EARLIEST_TIMESTAMP_MS = 0  # 1970-01-01: older timestamps are warned about
 LATEST_TIMESTAMP_MS = 7_258_118_400_000  # 2200-01-01: later timestamps are warned about
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from qrunner.limits import (
     MAX_RENDER_CALLS,
+    MAX_RENDER_INT_BITS,
     MAX_RENDER_ITERATIONS,
     MAX_RENDER_OUTPUT_CHARS,
     MAX_RENDER_SECONDS,
@@ -38,7 +39,6 @@ from qrunner.limits import (
 # A format width or precision of a million or more: "%9999999d", "{:>9999999}".
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(?:\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}")
 _SIZE_FILTERS = frozenset({"center", "indent", "truncate", "wordwrap", "batch", "slice"})
-_MAX_INT_BITS = 4096
 _LIMIT_TEXT = f"{MAX_RENDER_OUTPUT_CHARS} characters"
 
 
@@ -158,7 +158,7 @@ def _checked_binop(operator: str, left: Any, right: Any) -> Any:
         return left * right
     if operator == "**":
         ints = isinstance(left, int) and isinstance(right, int)
-        if ints and abs(left) > 1 and right * math.log2(abs(left)) > _MAX_INT_BITS:
+        if ints and abs(left) > 1 and right * math.log2(abs(left)) > MAX_RENDER_INT_BITS:
             raise RenderLimit(f"{left} ** {right} is too large a number")
         return left**right
     if operator == "+":

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from qrunner.engine.base import DataWarning
+from qrunner.limits import MAX_LINE_WARNINGS
 
-MAX_LINE_WARNINGS = 20
 _KIND_PRIORITY = ("object", "string", "number", "boolean", "array")
 
 
