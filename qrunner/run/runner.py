@@ -68,7 +68,7 @@ class RunOptions:
 
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     """Load, render and validate one spec file; its first problem is raised."""
-    from qrunner.validate.specs import validate_loaded
+    from qrunner.validate.specs import unused_overrides, validate_loaded
 
     if path.is_dir() or not path.exists():  # a FIFO or a device is refused when read
         raise UsageError(f"no such spec file: {path}")
@@ -76,6 +76,11 @@ def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     for diagnostics in loaded.failed.values():
         first = diagnostics[0]
         raise SpecError(first.message, first.location, first.pointer)
+    unused = unused_overrides(loaded.specs[0], renderer)
+    if unused:
+        raise UsageError(
+            f"--var {', '.join(unused)}: {path} neither declares nor uses it (a typo?)"
+        )
     rendered, diagnostics = validate_loaded(loaded.specs[0], renderer)
     if diagnostics:
         first = diagnostics[0]

@@ -96,6 +96,13 @@ def _validate_file(path: Path, renderer: Renderer, keep: bool) -> _FileResult:
     )
 
 
+def unused_overrides(loaded: LoadedSpec, renderer: Renderer) -> list[str]:
+    """The ``--var`` names that ``loaded`` neither declares nor uses (typos)."""
+    names = frozenset(renderer.overrides)
+    used = _mentioned(loaded.doc.data, names) | _templates_mention(loaded.path, names)
+    return sorted(names - used)
+
+
 def _templates_mention(path: Path, names: frozenset[str]) -> frozenset[str]:
     """Macros imported ``with context`` see variables too: any mention in _templates/ counts."""
     from qrunner.spec.render import find_templates_dir
