@@ -172,7 +172,7 @@ def test_validate_of_a_folder_without_specs_exits_2(tmp_path: Path, hostile: Any
     hostile.assert_hostile(outcome, exit_code=2, where="empty", says="no spec files")
 
 
-@pytest.mark.parametrize("command", ["validate", "run"])
+@pytest.mark.parametrize("command", ["validate", "run", "render", "query"])
 def test_a_var_no_spec_declares_is_a_typo(command: str, tmp_path: Path, hostile: Any) -> None:
     _spec(tmp_path)
     outcome = hostile.qrunner([command, "good.yaml", "--var", "brnach=release"], cwd=tmp_path)
