@@ -12,7 +12,7 @@ import dataclasses
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from qrunner.errors import LimitError
 
@@ -84,20 +84,33 @@ def _children(node: Any) -> list[Any]:
     return found
 
 
+def open_regular_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading in binary, refusing what is not a regular file (checked on
+    the opened file, like :func:`read_regular_file`), for readers that stream."""
+    descriptor = _open_regular(path)
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def _open_regular(path: Path) -> int:
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = _file_kind(mode)
+        raise LimitError(f"not a regular file ({kind}); only regular files are read")
+    return descriptor
+
+
 def read_regular_file(path: Path, limit: int, what: str = "this file") -> bytes:
     """The bytes of ``path``, at most ``limit`` of them; raises :class:`LimitError` for what is
     not a regular file (a FIFO, a device, a link to one: checked on the opened file, so a
     rename in between cannot fool it) or is larger (counted on the bytes read, not on what
     ``stat`` claims); OSError when it cannot be opened."""
-    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    descriptor = os.open(path, flags)
+    descriptor = _open_regular(path)
     try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            raise LimitError(
-                f"not a regular file ({_file_kind(mode)}); only regular files are read"
-            )
         chunks = []
         total = 0
         while chunk := os.read(descriptor, 1024 * 1024):

@@ -105,6 +105,12 @@ def test_special_files_in_data_are_skipped(tmp_path: Path, hostile: Any) -> None
     hostile.assert_hostile(outcome, exit_code=0, says="tests  0")
 
 
+def test_ingest_of_a_fifo_is_refused(tmp_path: Path, hostile: Any) -> None:
+    os.mkfifo(tmp_path / "report.xml")
+    outcome = hostile.qrunner(["ingest", "junit", "report.xml", "--data", "out"], cwd=tmp_path)
+    hostile.assert_hostile(outcome, exit_code=2, where="report.xml", says="not a regular file")
+
+
 # --- the command line ---------------------------------------------------------------------------
 
 

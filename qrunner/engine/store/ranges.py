@@ -15,6 +15,7 @@ from typing import Any
 from qrunner.engine.base import DataWarning
 from qrunner.engine.store.columns import FILE_COLUMN, JSON_SUFFIXES
 from qrunner.engine.store.jsonlines import open_text, parse_timestamp_ms
+from qrunner.errors import LimitError
 from qrunner.limits import EARLIEST_TIMESTAMP_MS, LATEST_TIMESTAMP_MS
 
 _NUMERIC = ("BIGINT", "INTEGER", "DOUBLE", "FLOAT", "HUGEINT", "DECIMAL", "SMALLINT", "UBIGINT")
@@ -92,6 +93,6 @@ def _first_line(path: str, test: Callable[[dict[str, Any]], bool]) -> int:
                     continue
                 if isinstance(record, dict) and test(record):
                     return number
-    except OSError:
+    except (OSError, LimitError):
         return 0
     return 0
