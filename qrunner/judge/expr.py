@@ -160,7 +160,8 @@ def parse_expression(text: str) -> Node:
     kind, value, position = parser.peek()
     if kind != "end":
         raise ExpressionError(f"unexpected {value!r} at column {position + 1}", position)
-    if tree_depth_exceeds(node, MAX_NESTING):
+    # depth needs at least one token per level: short texts cannot be too deep
+    if len(text) > MAX_NESTING and tree_depth_exceeds(node, MAX_NESTING):
         raise ExpressionError(f"nested more than {MAX_NESTING} operators deep", 0)
     return node
 

@@ -157,13 +157,14 @@ def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = 
         raise Problem(
             f"named metrics refer to each other more than {MAX_NESTING} deep", pointer
         ) from None
-    if expanded_size(node, MAX_DERIVED_SIZE) > MAX_DERIVED_SIZE:
+    size = expanded_size(node, MAX_DERIVED_SIZE)
+    if size > MAX_DERIVED_SIZE:
         raise Problem(
             f"{excerpt(text)!r} expands to more than {MAX_DERIVED_SIZE} terms once named "
             "metrics are substituted",
             pointer,
         )
-    if tree_depth_exceeds(node, MAX_NESTING * 4):
+    if size > MAX_NESTING * 4 and tree_depth_exceeds(node, MAX_NESTING * 4):
         raise Problem(
             f"{excerpt(text)!r} nests more than {MAX_NESTING * 4} operators deep once named "
             "metrics are substituted",

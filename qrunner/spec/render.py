@@ -164,6 +164,10 @@ def _compile(env: Any, source: str) -> tuple[Any, bool]:
     return hit
 
 
+def _call(function: Any) -> Any:
+    return function()
+
+
 def _to_data(value: Any) -> Any:
     """Native results must be JSON data: no datetimes, tuples or Jinja objects."""
     if isinstance(value, datetime):
@@ -255,12 +259,15 @@ class Renderer:
         pointer = format_pointer(path)
         try:
             template, native = _compile(env, source)
+            # Without a statement or a call a template cannot loop or recurse: its sizes are
+            # still checked, and tracing (the costly part of the budget) is left out.
+            traced = trace_templates if "{%" in source or "(" in source else _call
             if native:
-                value = trace_templates(lambda: template(**context))
+                value = traced(lambda: template(**context))
                 if isinstance(value, jinja2.Undefined):
                     str(value)  # StrictUndefined raises UndefinedError with its name
                 return _to_data(value)
-            return trace_templates(lambda: checked_join(template.generate(**context)))
+            return traced(lambda: checked_join(template.generate(**context)))
         except RenderLimit as e:
             raise TemplateError(f"template limit: {e}", where, pointer) from e
         except RecursionError as e:

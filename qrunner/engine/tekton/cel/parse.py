@@ -347,6 +347,7 @@ def parse_cel(text: str) -> Node:
     if len(text) > MAX_QUERY_CHARS:
         raise compile_error(text, 0, f"filter longer than {MAX_QUERY_CHARS} characters")
     node = _Parser(text).parse()
-    if tree_depth_exceeds(node, MAX_NESTING):
+    # depth needs at least one token per level: short filters cannot be too deep
+    if len(text) > MAX_NESTING and tree_depth_exceeds(node, MAX_NESTING):
         raise compile_error(text, 0, f"expression nested more than {MAX_NESTING} levels deep")
     return node
