@@ -39,7 +39,6 @@ from qrunner.limits import (
 # A format width or precision of a million or more: "%9999999d", "{:>9999999}".
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(?:\d{7,}|\d*\.\d{7,})|\{[^{}]*:[^{}]*\d{7,}")
 _SIZE_FILTERS = frozenset({"center", "indent", "truncate", "wordwrap", "batch", "slice"})
-_LIMIT_TEXT = f"{MAX_RENDER_OUTPUT_CHARS} characters"
 
 
 class RenderLimit(Exception):
