@@ -297,6 +297,9 @@ def test_odd_answers_are_judged_safely(
 def test_an_unexpected_exception_is_that_specs_internal_error(
     odd_api: tuple[str, list[Any]], tmp_path: Path, hostile: Any
 ) -> None:
+    """A bucket whose ``by`` is not an object is a shape ``judge/results.py`` does not expect
+    today: a genuine internal error. When it learns to refuse it as a response error, give this
+    test another unexpected exception to show."""
     url, bodies = odd_api
     bodies.append({"data": {"buckets": [{"by": 5, "computes": {"c0": 1}}]}})
     _spec(tmp_path, "remote")
