@@ -9,6 +9,7 @@ Every error qrunner raises on purpose derives from :class:`QrunnerError`::
     │   └── TemplateError           Jinja syntax, undefined variable, sandbox
     ├── QueryError               2  the API (or the local engine) rejects the query (HTTP 400)
     ├── DataError                2  local data that cannot be read at all
+    ├── LimitError               2  an input past one of the bounds in ``qrunner.limits``
     ├── SchemaGenerationError    2  API doc pages that cannot be turned into schemas
     └── BackendError             3  the backend could not answer (after retries)
         ├── BackendUnavailable      connection refused/reset, timeouts, 5xx, 429 past the deadline
@@ -93,6 +94,13 @@ class QueryError(QrunnerError):
 
 
 class DataError(QrunnerError):
+    exit_code = ExitCode.SPEC_ERROR
+
+
+class LimitError(QrunnerError):
+    """An input past one of the bounds in :mod:`qrunner.limits` (not a regular file, too
+    large, too deep); the caller says where."""
+
     exit_code = ExitCode.SPEC_ERROR
 
 

@@ -4,15 +4,15 @@ protocol.
 Datadog sources are answered by :func:`qrunner.engine.datadog.aggregate.run_aggregate` over a
 :class:`~qrunner.engine.store.datastore.LocalStore`; ``tekton.summary`` by
 :func:`~qrunner.engine.tekton.summary.summarize` over records read once per backend.
-DuckDB work runs in worker threads (``asyncio.to_thread``), each query on its own cursor, so
-concurrent calls are safe. Without a data directory the built-in sample dataset is generated into
+DuckDB work runs in daemon worker threads, each query on its own cursor, so concurrent calls are
+safe, and a query still running when the run is interrupted never keeps the process alive.
+Without a data directory the built-in sample dataset is generated into
 ``<cache_dir>/sample-data/``, ending at the end of the run's day (UTC) so that windows such as
 ``now-7d`` always see data; it is regenerated when that day (or the generator) changes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import threading
@@ -22,8 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
+from qrunner.backends.workers import Workers
 from qrunner.engine.base import DataWarning
 from qrunner.errors import QueryError
+from qrunner.limits import INTERRUPT_GRACE_SECONDS
 
 SAMPLE_DAYS = 8
 SAMPLE_SEED = 20240601
@@ -81,6 +83,9 @@ class LocalBackend:
         self._store: Any = None
         self._tekton: tuple[list[Any], list[DataWarning]] | None = None
         self._lock = threading.Lock()
+        self._workers: Workers | None = None
+        self._busy = 0  # queries running in worker threads (guarded by _busy_lock)
+        self._busy_lock = threading.Lock()
 
     @property
     def warnings(self) -> list[DataWarning]:
@@ -138,10 +143,32 @@ class LocalBackend:
         finally:
             self.notices.extend(n for n in store.notices if n not in self.notices)
 
+    def _execute_counted(self, query: PreparedQuery) -> dict[str, Any]:
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            return self._execute(query)
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
     async def execute(self, query: PreparedQuery) -> dict[str, Any]:
-        return await asyncio.to_thread(self._execute, query)
+        if self._workers is None:
+            self._workers = Workers(max(1, self.options.concurrency))
+        result: dict[str, Any] = await self._workers.run(self._execute_counted, query)
+        return result
 
     async def aclose(self) -> None:
-        with self._lock:
+        if self._workers is not None:
+            self._workers.close()
+        with self._busy_lock:
+            busy = self._busy
+        # An interrupted run leaves a query running: closing DuckDB under it is unsafe, and
+        # waiting for it is what the interrupt is meant to avoid. The process exit ends it.
+        if busy or not self._lock.acquire(timeout=INTERRUPT_GRACE_SECONDS):
+            return
+        try:
             if self._store is not None:
                 self._store.close()
+        finally:
+            self._lock.release()

@@ -20,6 +20,8 @@ from qrunner.cli.run import query, run
 from qrunner.cli.schemas import schemas
 from qrunner.cli.specs import render, validate
 from qrunner.errors import ExitCode, QrunnerError
+from qrunner.limits import excerpt
+from qrunner.secrets import inert
 
 
 class _Handler(click.Group):
@@ -29,7 +31,7 @@ class _Handler(click.Group):
         try:
             return super().invoke(ctx)
         except QrunnerError as e:
-            click.echo(f"qrunner: error: {e}", err=True)
+            click.echo(inert(f"qrunner: error: {e}"), err=True)
             ctx.exit(int(e.exit_code))
         except KeyboardInterrupt:
             click.echo("qrunner: interrupted", err=True)
@@ -40,8 +42,10 @@ class _Handler(click.Group):
             if "--traceback" in sys.argv or (ctx.obj or {}).get("traceback"):
                 raise
             click.echo(
-                f"qrunner: internal error: {type(e).__name__}: {e} "
-                "(this is a bug; re-run with --traceback and report it)",
+                inert(
+                    f"qrunner: internal error: {type(e).__name__}: {excerpt(str(e))} "
+                    "(this is a bug; re-run with --traceback and report it)"
+                ),
                 err=True,
             )
             ctx.exit(int(ExitCode.INTERNAL_ERROR))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,23 @@ REPORT_FORMATS = ("console", "json", "junit", "markdown", "github")
 EPILOG_EXIT_CODES = """\b
 Exit codes: 0 all good (pass or warn), 1 a check failed, 2 usage / spec / template /
 schema error, 3 backend unavailable or erroring after retries, 4 internal error."""
+
+
+class _FiniteSeconds(click.FloatRange):
+    """A number of seconds, at least 0.1 and finite: ``nan`` and ``inf`` are refused (a NaN
+    deadline would compare false with every clock reading)."""
+
+    def __init__(self) -> None:
+        super().__init__(min=0.1)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return seconds
+
+
+FINITE_SECONDS = _FiniteSeconds()
 
 
 def spec_paths(values: tuple[str, ...]) -> list[Path]:

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths, target_flags
+from qrunner.cli.options import (
+    EPILOG_EXIT_CODES,
+    FINITE_SECONDS,
+    render_options,
+    spec_paths,
+    target_flags,
+)
+from qrunner.secrets import inert, inert_json
 
 
 @click.command()
@@ -47,8 +54,8 @@ def query(
     )
     response, notices = query_one(Path(spec), renderer, options)
     for notice in notices:
-        click.echo(f"qrunner: {notice}", err=True)
-    click.echo(json.dumps(response, indent=2, ensure_ascii=False))
+        click.echo(inert(f"qrunner: {notice}"), err=True)
+    click.echo(inert_json(json.dumps(response, indent=2, ensure_ascii=False)))
 
 
 @click.command(epilog=EPILOG_EXIT_CODES)
@@ -84,7 +91,7 @@ def query(
 )
 @click.option(
     "--timeout",
-    type=click.FloatRange(min=0.1),
+    type=FINITE_SECONDS,
     default=None,
     metavar="SECONDS",
     help="Deadline for the whole run.",
@@ -143,5 +150,6 @@ def run(
         application_id=application_id,
         environ=dict(os.environ),
         interactive=sys.stderr.isatty(),
+        traceback=bool((click.get_current_context().find_root().obj or {}).get("traceback")),
     )
     sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))

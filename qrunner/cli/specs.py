@@ -10,6 +10,7 @@ import click
 
 from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths
 from qrunner.errors import ExitCode
+from qrunner.secrets import inert, inert_json
 
 
 @click.command(epilog=EPILOG_EXIT_CODES)
@@ -33,7 +34,9 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
 
     renderer = build_renderer(at=at, variables=variables, environ=os.environ)
     report = validate_specs(spec_paths(paths), renderer, keep=False)
-    click.echo(format_validation(report, fmt), nl=False)
+    report.check_command_line(spec_paths(paths))
+    text = format_validation(report, fmt)
+    click.echo(inert_json(text) if fmt == "json" else inert(text), nl=False)
     sys.exit(ExitCode.SPEC_ERROR if report.failed else ExitCode.OK)
 
 
@@ -57,4 +60,4 @@ def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
     rendered = render_one(Path(spec), renderer)
     from qrunner.sources import SOURCES
 
-    click.echo(describe_request(SOURCES[rendered.spec.source], rendered.request))
+    click.echo(inert_json(describe_request(SOURCES[rendered.spec.source], rendered.request)))

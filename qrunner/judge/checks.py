@@ -30,6 +30,7 @@ that would pass (or resolve to ``no_data``) is reported as ``warn`` with the rea
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -238,6 +239,11 @@ def _evaluate(
         buckets = [b for b in result.buckets if not _is_total(b, context.total_labels)]
     values = [(b.by, _bucket_value(b, prepared, context, check.reduce)) for b in buckets]
     present = [(by, v) for by, v in values if v is not None]
+    for by, v in present:
+        if not math.isfinite(v):
+            # NaN compares false with everything: judged, it would pass any gate.
+            where = f" for {_describe_by(by)}" if by else ""
+            raise Problem(f"observed value is {v}{where}, not a finite number: not judged", "")
 
     if check.scope == "count":
         count = float(len(present))

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from qrunner.judge.units import Kind
+from qrunner.limits import MAX_EXPRESSION_CHARS, MAX_NESTING, tree_depth_exceeds
 
 
 class ExpressionError(ValueError):
@@ -86,6 +87,7 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
         self.index = 0
+        self.depth = 0
 
     def peek(self) -> tuple[str, str, int]:
         return self.tokens[self.index]
@@ -110,6 +112,17 @@ class _Parser:
         return node
 
     def unary(self) -> Node:
+        # Parentheses and signs recurse through here; bound them before Python's stack is.
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                position = self.peek()[2]
+                raise ExpressionError(f"nested more than {MAX_NESTING} levels deep", position)
+            return self._unary()
+        finally:
+            self.depth -= 1
+
+    def _unary(self) -> Node:
         kind, value, _ = self.peek()
         if kind == "op" and value == "-":
             self.take()
@@ -138,12 +151,41 @@ class _Parser:
 
 def parse_expression(text: str) -> Node:
     """Parse ``text``; raises :class:`ExpressionError` with the column of the problem."""
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ExpressionError(
+            f"longer than {MAX_EXPRESSION_CHARS} characters ({len(text)})", MAX_EXPRESSION_CHARS
+        )
     parser = _Parser(text)
     node = parser.expr()
     kind, value, position = parser.peek()
     if kind != "end":
         raise ExpressionError(f"unexpected {value!r} at column {position + 1}", position)
+    # depth needs at least one token per level: short texts cannot be too deep
+    if len(text) > MAX_NESTING and tree_depth_exceeds(node, MAX_NESTING):
+        raise ExpressionError(f"nested more than {MAX_NESTING} operators deep", 0)
     return node
+
+
+def expanded_size(node: Node, limit: int) -> int:
+    """How many nodes ``node`` has as a tree (shared subtrees counted each time they occur),
+    stopping past ``limit``; linear in the distinct nodes."""
+    sizes: dict[int, int] = {}
+
+    def size(n: Node) -> int:
+        known = sizes.get(id(n))
+        if known is not None:
+            return known
+        match n:
+            case Negate(operand=operand):
+                total = 1 + size(operand)
+            case Binary(left=left, right=right):
+                total = 1 + size(left) + size(right)
+            case _:
+                total = 1
+        sizes[id(n)] = total = min(total, limit + 1)
+        return total
+
+    return size(node)
 
 
 def free_names(node: Node) -> list[str]:

@@ -26,8 +26,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from qrunner.judge.expr import ExpressionError, Node, free_names, parse_expression, substitute
+from qrunner.judge.expr import (
+    ExpressionError,
+    Node,
+    expanded_size,
+    free_names,
+    parse_expression,
+    substitute,
+)
 from qrunner.judge.units import Kind
+from qrunner.limits import MAX_DERIVED_SIZE, MAX_NESTING, excerpt, tree_depth_exceeds
 from qrunner.sources import Source, aggregate_attributes
 
 if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
@@ -135,12 +143,45 @@ def _unknown_name(name: str, context: Context) -> str:
     return f"unknown metric {name!r}" + _suggest(name, candidates)
 
 
+class _TooDeep(Exception):  # an internal signal: resolve() reports it as a Problem
+    pass
+
+
 def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = ()) -> Node:
-    """``text`` parsed, with named metrics substituted: an expression over computed names."""
+    """``text`` parsed, with named metrics substituted: an expression over computed names.
+    Named metrics may refer to each other, but not expand past MAX_DERIVED_SIZE nodes (two
+    metrics each using the previous one twice double at every step)."""
+    try:
+        node = _resolve(text, context, pointer, stack, {})
+    except _TooDeep:
+        raise Problem(
+            f"named metrics refer to each other more than {MAX_NESTING} deep", pointer
+        ) from None
+    size = expanded_size(node, MAX_DERIVED_SIZE)
+    if size > MAX_DERIVED_SIZE:
+        raise Problem(
+            f"{excerpt(text)!r} expands to more than {MAX_DERIVED_SIZE} terms once named "
+            "metrics are substituted",
+            pointer,
+        )
+    if size > MAX_NESTING * 4 and tree_depth_exceeds(node, MAX_NESTING * 4):
+        raise Problem(
+            f"{excerpt(text)!r} nests more than {MAX_NESTING * 4} operators deep once named "
+            "metrics are substituted",
+            pointer,
+        )
+    return node
+
+
+def _resolve(
+    text: str, context: Context, pointer: str, stack: tuple[str, ...], done: dict[str, Node]
+) -> Node:
+    if len(stack) > MAX_NESTING:
+        raise _TooDeep
     try:
         node = parse_expression(text)
     except ExpressionError as e:
-        raise Problem(f"cannot parse {text!r}: {e}", pointer) from None
+        raise Problem(f"cannot parse {excerpt(text)!r}: {e}", pointer) from None
     definitions: dict[str, Node] = {}
     for name in free_names(node):
         if name in context.kinds:
@@ -149,9 +190,11 @@ def resolve(text: str, context: Context, pointer: str, stack: tuple[str, ...] = 
             if name in stack:
                 cycle = " → ".join((*stack, name))
                 raise Problem(f"metric {name!r} is defined in terms of itself ({cycle})", pointer)
-            definitions[name] = resolve(
-                context.named[name], context, f"metrics.{name}", (*stack, name)
-            )
+            if name not in done:
+                done[name] = _resolve(
+                    context.named[name], context, f"metrics.{name}", (*stack, name), done
+                )
+            definitions[name] = done[name]
             continue
         raise Problem(_unknown_name(name, context), pointer)
     return substitute(node, definitions)

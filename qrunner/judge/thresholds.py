@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from qrunner.judge.units import DURATION_UNITS, PERCENT, Kind, to_base, unit_problem
+from qrunner.limits import MAX_EXPRESSION_CHARS, excerpt
 
 OPERATORS = ("<=", ">=", "==", "!=", "<", ">")
 
@@ -58,14 +59,20 @@ class Quantity:
         problem = unit_problem(kind, unit)
         if problem:
             raise ThresholdError(problem)
-        return to_base(self.number, unit)
+        value = to_base(self.number, unit)
+        if not math.isfinite(value):
+            raise ThresholdError(f"threshold {self} is too large: it overflows in base units")
+        return value
 
 
 def _parse_quantity(text: str) -> Quantity:
     match = _QUANTITY.match(text)
     if not match:
-        raise ThresholdError(f"not a number with an optional unit: {text.strip()!r}")
-    return Quantity(float(match.group(1)), match.group(2))
+        raise ThresholdError(f"not a number with an optional unit: {excerpt(text.strip())!r}")
+    number = float(match.group(1))
+    if not math.isfinite(number):
+        raise ThresholdError(f"threshold {match.group(1)} is not a finite number")
+    return Quantity(number, match.group(2))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +155,8 @@ def parse_condition(raw: str | float) -> Condition:
     text = raw.strip()
     if not text:
         raise ThresholdError("empty threshold")
+    if len(text) > MAX_EXPRESSION_CHARS:
+        raise ThresholdError(f"threshold longer than {MAX_EXPRESSION_CHARS} characters")
     for op in OPERATORS:
         if text.startswith(op):
             return Condition(op, _parse_quantity(text[len(op) :]))
@@ -167,6 +176,6 @@ def parse_condition(raw: str | float) -> Condition:
         return Condition(">=", _parse_quantity(text))
     except ThresholdError:
         raise ThresholdError(
-            f"cannot read threshold {raw!r}: use '> 5', '<= 300ms', '< 95%', '10..20' "
+            f"cannot read threshold {excerpt(raw)!r}: use '> 5', '<= 300ms', '< 95%', '10..20' "
             "or 'not 10..20'"
         ) from None

@@ -18,6 +18,7 @@ from qrunner.judge.outcomes import (
 )
 from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
+from qrunner.secrets import escape_controls
 
 TOP_OFFENDERS = 5
 
@@ -122,7 +123,8 @@ class ConsoleReporter:
         self.color = color
 
     def render(self, run: RunResult) -> str:
-        lines = render_lines(run)
+        # Text from specs, data and APIs: control characters shown, never sent to the terminal.
+        lines = [[(escape_controls(t), style) for t, style in line] for line in render_lines(run)]
         if not self.color:
             return "".join("".join(t for t, _ in line).rstrip() + "\n" for line in lines)
         from rich.console import Console

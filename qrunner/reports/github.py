@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
 from qrunner.judge.units import format_quantity
+from qrunner.secrets import escape_controls
 
 
 def escape_data(text: str) -> str:
+    text = escape_controls(text, keep="\r")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

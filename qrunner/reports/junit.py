@@ -15,13 +15,15 @@ import xml.etree.ElementTree as ET
 from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
 from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
+from qrunner.secrets import escape_controls
 
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _clean(text: str) -> str:
-    """Text XML 1.0 can carry: control characters become U+FFFD."""
-    return _XML_INVALID.sub("\ufffd", text)
+    """Text XML 1.0 can carry, inert in a log: control characters shown as ``\\xNN``, what XML
+    cannot hold at all as U+FFFD."""
+    return _XML_INVALID.sub("\ufffd", escape_controls(text))
 
 
 def _details(check: CheckOutcome) -> str:

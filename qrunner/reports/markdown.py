@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from qrunner.judge.outcomes import RunResult, Status, count_outcomes, describe_counts
 from qrunner.judge.units import format_quantity
+from qrunner.secrets import escape_controls
 
 EMOJI = {
     Status.PASS: "✅",
@@ -16,9 +17,10 @@ EMOJI = {
 
 
 def escape_cell(text: str) -> str:
-    """Text safe inside a table cell: no pipes, tags or line breaks."""
+    """Text safe inside a table cell: no pipes, tags, line breaks or control characters."""
     return (
-        text.replace("&", "&amp;")
+        escape_controls(text.replace("\r\n", "\n").replace("\r", "\n"))
+        .replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace("|", "\\|")
         .replace("\r\n", "<br>")

@@ -8,13 +8,11 @@ marked interrupted.
 from __future__ import annotations
 
 import asyncio
-import fnmatch
 import hashlib
 import json
 import signal
-import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,8 +35,11 @@ from qrunner.judge.outcomes import (
     run_status,
     spec_status,
 )
-from qrunner.reports.output import ReportRequest, write_reports
+from qrunner.reports.output import ReportRequest, check_destinations, write_reports
+from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
+from qrunner.run.select import git_commit_of, matches_selectors
 from qrunner.run.targets import Backends, target_options
+from qrunner.secrets import inert
 from qrunner.sources import SOURCES, Source
 from qrunner.spec.loader import load_specs
 from qrunner.spec.render import RenderedSpec, Renderer, build_renderer
@@ -62,18 +63,24 @@ class RunOptions:
     application_id: str | None = None
     environ: dict[str, str] = field(default_factory=dict)
     interactive: bool = False
+    traceback: bool = False  # print the traceback of a spec's internal error
 
 
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
     """Load, render and validate one spec file; its first problem is raised."""
-    from qrunner.validate.specs import validate_loaded
+    from qrunner.validate.specs import unused_overrides, validate_loaded
 
-    if not path.is_file():
+    if path.is_dir() or not path.exists():  # a FIFO or a device is refused when read
         raise UsageError(f"no such spec file: {path}")
     loaded = load_specs([path])
     for diagnostics in loaded.failed.values():
         first = diagnostics[0]
         raise SpecError(first.message, first.location, first.pointer)
+    unused = unused_overrides(loaded.specs[0], renderer)
+    if unused:
+        raise UsageError(
+            f"--var {', '.join(unused)}: {path} neither declares nor uses it (a typo?)"
+        )
     rendered, diagnostics = validate_loaded(loaded.specs[0], renderer)
     if diagnostics:
         first = diagnostics[0]
@@ -105,44 +112,6 @@ def request_hash(source: Source, request: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def matches_selectors(rendered: RenderedSpec, selectors: Sequence[str]) -> bool:
-    if not selectors:
-        return True
-    spec = rendered.spec
-    for selector in selectors:
-        if selector.startswith("tag:"):
-            if any(fnmatch.fnmatchcase(t, selector[4:]) for t in spec.tags):
-                return True
-        elif selector.startswith("source:"):
-            if fnmatch.fnmatchcase(spec.source, selector[7:]):
-                return True
-        elif fnmatch.fnmatchcase(spec.name, selector):
-            return True
-    return False
-
-
-_GIT_COMMITS: dict[str, str | None] = {}
-
-
-def git_commit_of(path: Path) -> str | None:
-    """The commit checked out in the git repository holding ``path`` — what to check out to
-    reproduce the run — or None outside a repository. One git call per folder."""
-    folder = str(path.resolve().parent)
-    if folder not in _GIT_COMMITS:
-        try:
-            out = subprocess.run(
-                ["git", "-C", folder, "rev-parse", "--verify", "--quiet", "HEAD"],
-                capture_output=True,
-                text=True,
-                timeout=5,
-                check=False,
-            )
-            _GIT_COMMITS[folder] = (out.stdout.strip() or None) if out.returncode == 0 else None
-        except (OSError, subprocess.SubprocessError):
-            _GIT_COMMITS[folder] = None
-    return _GIT_COMMITS[folder]
-
-
 class _Run:
     def __init__(self, options: RunOptions, targets: TargetOptions) -> None:
         self.options = options
@@ -150,6 +119,7 @@ class _Run:
         self.semaphore = asyncio.Semaphore(options.concurrency)
         self.stopping = False
         self.stop_reason = "interrupted"
+        self.tracebacks: list[str] = []
 
     async def _send(self, source: Source, query: PreparedQuery) -> dict[str, Any]:
         async with self.semaphore:
@@ -195,6 +165,11 @@ class _Run:
         except QrunnerError as e:
             outcome.error = str(e)
             outcome.error_code = e.exit_code
+        except Exception as e:  # a bug: this spec's error, marked internal; the others go on
+            outcome.error = internal_error_message(e)
+            outcome.error_code = ExitCode.INTERNAL_ERROR
+            if self.options.traceback:
+                self.tracebacks.append(format_traceback(spec.name, e))
         outcome.status = spec_status(outcome.checks, outcome.error)
         outcome.duration_s = round(time.monotonic() - started, 3)
         return outcome
@@ -209,14 +184,14 @@ def _is_grouped(source: Source, request: Mapping[str, Any]) -> bool:
 
 
 def _error_outcome(
-    display: str, error: str, code: ExitCode, rendered: RenderedSpec | None = None
+    display: str, error: str, code: ExitCode, rendered: RenderedSpec | None = None, line: int = 0
 ) -> SpecOutcome:
     """A spec that produced no checks: invalid (``rendered`` is None) or never answered."""
     return SpecOutcome(
         name=rendered.spec.name if rendered else display,
         source=rendered.spec.source if rendered else "",
         file=display,
-        line=rendered.loaded.line if rendered else 0,
+        line=rendered.loaded.line if rendered else line,
         status=Status.ERROR,
         error=error,
         checks=[],
@@ -264,19 +239,18 @@ async def _run_async(
         for sig in installed:
             loop.remove_signal_handler(sig)
         await run.backends.aclose()
-    why = "interrupted" if interrupted else "run deadline exceeded (--timeout)"
-    results = [
-        outcome
-        if isinstance(outcome, SpecOutcome)
-        else _error_outcome(
-            rendered.loaded.display,
-            f"{why} before the query finished",
-            ExitCode.BACKEND_ERROR,
-            rendered,
-        )
-        for rendered, outcome in zip(ready, outcomes, strict=True)
-    ]
-    return results, interrupted, run.backends.notices()
+    why = "interrupted" if interrupted else run.stop_reason
+    results = []
+    for rendered, outcome in zip(ready, outcomes, strict=True):
+        if isinstance(outcome, SpecOutcome):
+            results.append(outcome)
+        elif isinstance(outcome, asyncio.CancelledError) or not isinstance(outcome, Exception):
+            message, code = f"{why} before the query finished", ExitCode.BACKEND_ERROR
+            results.append(_error_outcome(rendered.loaded.display, message, code, rendered))
+        else:
+            message, code = internal_error_message(outcome), ExitCode.INTERNAL_ERROR
+            results.append(_error_outcome(rendered.loaded.display, message, code, rendered))
+    return results, interrupted, run.backends.notices() + run.tracebacks
 
 
 def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
@@ -291,6 +265,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         raise UsageError(
             "--publish datadog needs --application-id or QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID"
         )
+    check_destinations(options.reports)
     renderer = build_renderer(at=options.at, variables=options.variables, environ=options.environ)
     deadline = time.monotonic() + options.timeout if options.timeout else None
     targets = target_options(
@@ -303,13 +278,16 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         tekton_ca=options.tekton_ca,
         tekton_insecure=options.tekton_insecure,
     )
-    report = validate_specs(options.paths, renderer)
+    with terminate_as_interrupt():
+        report = validate_specs(options.paths, renderer)
+    if report.total:
+        report.check_command_line(options.paths)
     ready = [r for r in report.ready if matches_selectors(r, options.selectors)]
     if not ready and not report.failed:
         what = " matching " + ", ".join(options.selectors) if options.selectors else ""
         raise UsageError(f"no specs selected{what} under {', '.join(map(str, options.paths))}")
     for diagnostic in report.diagnostics:
-        print(f"qrunner: {diagnostic}", file=stderr)
+        print(inert(f"qrunner: {diagnostic}"), file=stderr)
 
     done = 0
 
@@ -323,18 +301,19 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         line = f"[{done}/{len(ready)}] {outcome.name}: {outcome.status} ({outcome.duration_s:.2f}s)"
         if options.interactive:
             end = "\n" if done == len(ready) else ""
-            print(f"\r\x1b[2K{line}", end=end, file=stderr, flush=True)
+            print(f"\r\x1b[2K{inert(line)}", end=end, file=stderr, flush=True)
         else:
-            print(f"qrunner: {line}", file=stderr)
+            print(inert(f"qrunner: {line}"), file=stderr)
 
     outcomes, interrupted, notices = (
         asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
     )
     for notice in notices:
-        print(f"qrunner: {notice}", file=stderr)
+        print(inert(f"qrunner: {notice}"), file=stderr)
     invalid = [
-        _error_outcome(display, "; ".join(d.message for d in ds), ExitCode.SPEC_ERROR)
+        _error_outcome(display, "; ".join(d.message for d in ds), ExitCode.SPEC_ERROR, line=line)
         for display, ds in report.failed.items()
+        for line in [next((d.location.line for d in ds if d.location.line), 0)]
     ]
     specs = invalid + outcomes
     run = RunResult(
@@ -346,7 +325,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         specs=specs,
         interrupted=interrupted,
     )
-    write_reports(
+    unwritten = write_reports(
         run,
         options.reports,
         environ=options.environ,
@@ -356,7 +335,10 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     )
     if options.publish:
         publish_run(run, options, stderr=stderr, deadline=deadline)
-    return int(exit_code_for(run, fail_on=options.fail_on))
+    code = exit_code_for(run, fail_on=options.fail_on)
+    if unwritten and code is not ExitCode.INTERNAL_ERROR:
+        return int(ExitCode.SPEC_ERROR)  # a gate whose report is missing has not passed
+    return int(code)
 
 
 def publish_run(
@@ -379,11 +361,11 @@ def publish_run(
     try:
         result = asyncio.run(publish_events(events, env=env, deadline=deadline))
     except (QrunnerError, BackendError) as e:
-        print(f"qrunner: publish: {e}", file=stderr)
+        print(inert(f"qrunner: publish: {e}"), file=stderr)
         return
     print(
         f"qrunner: published {result.sent} of {len(events)} check results to Product Analytics",
         file=stderr,
     )
     for error in result.errors:
-        print(f"qrunner: publish: {error}", file=stderr)
+        print(inert(f"qrunner: publish: {error}"), file=stderr)

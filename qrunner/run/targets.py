@@ -13,6 +13,7 @@ from pathlib import Path
 
 from qrunner.backends.base import Backend, TargetOptions
 from qrunner.errors import UsageError
+from qrunner.run.config import check_configuration
 from qrunner.sources import Source
 
 REMOTE_FAMILIES = ("datadog", "tekton")
@@ -32,6 +33,7 @@ def target_options(
     chosen = target or environ.get("QRUNNER_TARGET") or "local"
     if chosen not in ("local", *REMOTE_FAMILIES, "remote"):
         raise UsageError(f"QRUNNER_TARGET: unknown target {chosen!r}")
+    check_configuration(chosen, environ)
     data = data_dir or (Path(environ["QRUNNER_DATA"]) if environ.get("QRUNNER_DATA") else None)
     if data is not None and not data.is_dir():
         raise UsageError(f"--data: no such directory: {data}")

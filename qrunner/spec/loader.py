@@ -75,10 +75,10 @@ def discover_specs(paths: Sequence[Path]) -> list[Path]:
     """Spec files under ``paths`` in a stable order; a missing path is a usage error."""
     found: list[Path] = []
     for root in paths:
-        if root.is_file():
-            found.append(root)
-        elif root.is_dir():
+        if root.is_dir():
             found.extend(_walk(root))
+        elif root.exists():  # a file; reading it refuses FIFOs and devices, with the reason
+            found.append(root)
         else:
             raise UsageError(f"no such file or directory: {root}")
     seen: set[str] = set()

@@ -53,7 +53,7 @@ class CheckSpec(_Strict):
 
 
 class QuerySpec(_Strict):
-    version: int
+    version: int = Field(strict=True)  # "1" is refused, as the editor schema does
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=200)
     description: str | None = None
     owner: str | None = None

@@ -8,8 +8,8 @@ structure. A string that is a single ``{{ expr }}`` keeps the expression's nativ
 * ``--var key=value`` (a value takes the type of the spec's default when that is a
   number or a bool, else stays a string),
 * ``env``: the process environment, explicit (``{{ env.GITHUB_REF_NAME | default('main') }}``);
-  variables that look like secrets (``*KEY*``, ``*TOKEN*``, ``*SECRET*``, ``*PASSWORD*``)
-  are never exposed,
+  variables that look like secrets (by name or by value, see :mod:`qrunner.secrets`) are
+  never exposed, and their values are redacted from every output,
 * ``now``: the run's time, UTC, pinned by ``--at``; helpers ``ago('7d')``,
   ``duration('90m')``, filters ``iso``, ``epoch_ms``, ``epoch_s``, ``start_of('day')``.
 
@@ -27,14 +27,28 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import Location, TemplateError, UsageError
+from qrunner.errors import LimitError, Location, TemplateError, UsageError
+from qrunner.limits import (
+    EARLIEST_TIMESTAMP_MS,
+    LATEST_TIMESTAMP_MS,
+    MAX_TEMPLATE_BYTES,
+    excerpt,
+    read_regular_file,
+)
+from qrunner.secrets import is_secret_name, visible_environment
 from qrunner.spec.loader import LoadedSpec
+from qrunner.spec.sandbox import (
+    RenderLimit,
+    bounded_environment,
+    checked_join,
+    run_bounded,
+    trace_templates,
+)
 from qrunner.spec.yamlsource import PathKey, format_pointer
 
 _MARKERS = ("{{", "{%", "{#")
 RESERVED_NAMES = frozenset({"now", "env", "ago", "duration"})
 _SINGLE_EXPR = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}|\{%|%\}).)*)\}\}\s*$", re.DOTALL)
-_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -106,20 +120,25 @@ def _templates_dir_from(folder: Path) -> Path | None:
 @cache
 def _environment(templates_dir: Path | None) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
     class ConfinedLoader(FileSystemLoader):
         """A loader that refuses anything resolving outside its directory (symlinks too)."""
 
         def get_source(self, environment: Any, template: str) -> Any:
-            source, filename, uptodate = super().get_source(environment, template)
             root = Path(self.searchpath[0]).resolve()
-            if not Path(filename).resolve().is_relative_to(root):
+            path = (root / template).resolve()
+            if not path.is_relative_to(root) or not path.exists():
                 raise TemplateNotFound(template)
-            return source, filename, uptodate
+            try:  # only a regular file, and a bounded one (a FIFO would block forever)
+                raw = read_regular_file(path, MAX_TEMPLATE_BYTES, "a template")
+            except LimitError as e:
+                raise TemplateNotFound(f"{template} ({e})") from e
+            mtime = path.stat().st_mtime
+            source = raw.decode("utf-8")
+            return source, str(path), lambda: path.stat().st_mtime == mtime
 
     loader = ConfinedLoader(str(templates_dir)) if templates_dir else None
-    env = ImmutableSandboxedEnvironment(
+    env = bounded_environment(
         loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
     )
     env.filters.update(iso=_iso, epoch_ms=_epoch_ms, epoch_s=_epoch_s, start_of=_start_of)
@@ -143,6 +162,10 @@ def _compile(env: Any, source: str) -> tuple[Any, bool]:
         if len(_COMPILED) < 50_000:
             _COMPILED[key] = hit
     return hit
+
+
+def _call(function: Any) -> Any:
+    return function()
 
 
 def _to_data(value: Any) -> Any:
@@ -174,10 +197,14 @@ class Renderer:
     ) -> None:
         self.at = at.astimezone(UTC)
         self.overrides = dict(overrides or {})
-        self.hidden = {k for k in environ if _SECRET_NAME.search(k)}
-        self.environ = {k: v for k, v in environ.items() if k not in self.hidden}
+        self.environ, self.hidden = visible_environment(environ)
 
     def render(self, loaded: LoadedSpec) -> RenderedSpec:
+        """``loaded`` rendered, within the template limits (:mod:`qrunner.spec.sandbox`)."""
+        rendered: RenderedSpec = run_bounded(lambda: self._render_spec(loaded))
+        return rendered
+
+    def _render_spec(self, loaded: LoadedSpec) -> RenderedSpec:
         templates = find_templates_dir(loaded.path)
         env = _environment(templates)
         base: dict[str, Any] = {
@@ -232,12 +259,21 @@ class Renderer:
         pointer = format_pointer(path)
         try:
             template, native = _compile(env, source)
+            # Without a statement or a call a template cannot loop or recurse: its sizes are
+            # still checked, and tracing (the costly part of the budget) is left out.
+            traced = trace_templates if "{%" in source or "(" in source else _call
             if native:
-                value = template(**context)
+                value = traced(lambda: template(**context))
                 if isinstance(value, jinja2.Undefined):
                     str(value)  # StrictUndefined raises UndefinedError with its name
                 return _to_data(value)
-            return template.render(**context)
+            return traced(lambda: checked_join(template.generate(**context)))
+        except RenderLimit as e:
+            raise TemplateError(f"template limit: {e}", where, pointer) from e
+        except RecursionError as e:
+            raise TemplateError("template limit: recursion too deep", where, pointer) from e
+        except MemoryError as e:
+            raise TemplateError("template limit: out of memory", where, pointer) from e
         except jinja2.TemplateSyntaxError as e:
             loc = where
             if path in loaded.doc.literal_blocks and where.line:
@@ -272,7 +308,7 @@ class Renderer:
         )
         if match:
             name = match.group(1)
-            if name in self.hidden or ("no attribute" in text and _SECRET_NAME.search(name)):
+            if name in self.hidden or ("no attribute" in text and is_secret_name(name)):
                 return f"env.{name} looks like a secret and is not available to templates"
             known = sorted(k for k in context if k not in ("env",))
             import difflib
@@ -341,8 +377,14 @@ def parse_at(text: str | None, *, now: datetime | None = None) -> datetime:
             number = float(stripped)
             return datetime.fromtimestamp(number / 1000 if number > 1e11 else number, UTC)
         value = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
+        value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        raise UsageError(f"--at: {excerpt(text)!r} is outside the years 1970 to 2199") from None
+    except ValueError:
         raise UsageError(
-            f"--at: invalid timestamp {text!r}; use ISO-8601, e.g. 2024-05-01T06:00:00Z"
+            f"--at: invalid timestamp {excerpt(text)!r}; use ISO-8601, e.g. 2024-05-01T06:00:00Z"
         ) from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    epoch_ms = value.timestamp() * 1000
+    if not EARLIEST_TIMESTAMP_MS <= epoch_ms < LATEST_TIMESTAMP_MS:
+        raise UsageError(f"--at: {excerpt(text)!r} is outside the years 1970 to 2199")
+    return value

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import Location, SpecSyntaxError
-
-MAX_SPEC_BYTES = 1024 * 1024  # a spec is a small text file; anything larger is a mistake
-MAX_NODES = 20_000  # bounds alias expansion ("billion laughs")
+from qrunner.errors import LimitError, Location, SpecSyntaxError
+from qrunner.limits import MAX_SPEC_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, read_regular_file
 
 PathKey = tuple[str | int, ...]
 
@@ -51,15 +49,12 @@ def format_pointer(pointer: PathKey) -> str:
 
 
 def read_spec_text(path: Path, display: str) -> str:
-    """The file's text, refusing what cannot be a spec: too large, binary, not UTF-8."""
+    """The file's text, refusing what cannot be a spec: not a regular file, too large, binary,
+    not UTF-8."""
     try:
-        size = path.stat().st_size
-        if size > MAX_SPEC_BYTES:
-            raise SpecSyntaxError(
-                f"file is {size / 1_048_576:.1f} MiB; a spec may be at most 1 MiB",
-                Location(display),
-            )
-        raw = path.read_bytes()
+        raw = read_regular_file(path, MAX_SPEC_BYTES, "a spec")
+    except LimitError as e:
+        raise SpecSyntaxError(str(e), Location(display)) from e
     except OSError as e:
         raise SpecSyntaxError(f"cannot read file: {e.strerror}", Location(display)) from e
     nul = raw.find(b"\x00")
@@ -84,6 +79,7 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
+        _check_depth(yaml, loader_cls, text, display)
         node = yaml.compose(text, Loader=loader_cls)
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
@@ -112,6 +108,28 @@ def parse_yaml(text: str, display: str) -> YamlDocument:
     )
 
 
+def _check_depth(yaml: Any, loader_cls: Any, text: str, display: str) -> None:
+    """Refuse nesting deeper than MAX_YAML_DEPTH before composing: the composer recurses once
+    per level (in C, without a limit). The event stream is flat, so counting costs little."""
+    if (
+        text.count("[") + text.count("{") + text.count("-") + text.count(":") + text.count("?")
+        < MAX_YAML_DEPTH
+    ):
+        return  # too few indicators to nest that deep
+    depth = 0
+    for event in yaml.parse(text, Loader=loader_cls):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_YAML_DEPTH:
+                mark = event.start_mark
+                raise SpecSyntaxError(
+                    f"nested more than {MAX_YAML_DEPTH} levels deep",
+                    Location(display, mark.line + 1, mark.column + 1),
+                )
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
 def load_yaml_file(path: Path, display: str | None = None) -> YamlDocument:
     display = display or str(path)
     return parse_yaml(read_spec_text(path, display), display)
@@ -131,9 +149,9 @@ class _Builder:
 
     def build(self, node: Any, path: PathKey) -> Any:
         self.visited += 1
-        if self.visited > MAX_NODES:
+        if self.visited > MAX_YAML_NODES:
             raise SpecSyntaxError(
-                f"document expands to more than {MAX_NODES} nodes (YAML alias bomb?)",
+                f"document expands to more than {MAX_YAML_NODES} nodes (YAML alias bomb?)",
                 self._where(node),
             )
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))

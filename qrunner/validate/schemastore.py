@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import QrunnerError
+from qrunner.limits import excerpt
 
 SUFFIX = ".schema.json"
 
@@ -132,7 +133,7 @@ def _json_type(value: object) -> str:
 def _show(value: object) -> str:
     """A value as a message quotes it: strings in quotes, scalars as JSON, containers by type."""
     if isinstance(value, str):
-        return repr(value)
+        return repr(excerpt(value, 80))
     if isinstance(value, bool | int | float) or value is None:
         return json.dumps(value)
     return _json_type(value)
@@ -187,7 +188,7 @@ def _describe(error: Any) -> list[SchemaIssue]:
                 else f"give at most one of {_listing(names)}",
             )
         ]
-    return [SchemaIssue(path, error.message)]
+    return [SchemaIssue(path, excerpt(error.message))]
 
 
 def _unknown_fields(error: Any, instance: dict[str, Any]) -> list[SchemaIssue]:

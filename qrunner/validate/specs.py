@@ -8,13 +8,15 @@ rendered and ready to run; the others never stop the rest.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import Location, QueryError, SpecError
+from qrunner.errors import LimitError, Location, QueryError, SpecError, UsageError
+from qrunner.limits import MAX_TEMPLATE_BYTES, excerpt, read_regular_file
 from qrunner.sources import SOURCES, Source, aggregate_attributes, tekton_parent
 from qrunner.spec.loader import (
     Diagnostic,
@@ -32,6 +34,17 @@ class ValidationReport:
     ready: list[RenderedSpec] = field(default_factory=list)
     failed: dict[str, list[Diagnostic]] = field(default_factory=dict)
     total: int = 0
+    unused_vars: list[str] = field(default_factory=list)  # --var names no spec mentions
+
+    def check_command_line(self, paths: Sequence[Path]) -> None:
+        """What the command line got wrong, found while validating: no spec at all, a
+        ``--var`` that no spec declares or uses (a typo)."""
+        where = ", ".join(map(str, paths))
+        if not self.total:
+            raise UsageError(f"no spec files (*.yaml, *.yml) under {where}")
+        if self.unused_vars:
+            names = ", ".join(self.unused_vars)
+            raise UsageError(f"--var {names}: no spec under {where} declares or uses it (a typo?)")
 
     @property
     def diagnostics(self) -> list[Diagnostic]:
@@ -49,15 +62,62 @@ class _FileResult:
     name_location: Location | None
     rendered: RenderedSpec | None  # only when asked for: it is costly to send between processes
     diagnostics: list[Diagnostic]
+    mentioned: frozenset[str]  # the --var names the file declares or uses
+
+
+def _mentioned(data: Any, names: frozenset[str]) -> frozenset[str]:
+    """The names among ``names`` that appear as a word in any key or string of ``data``."""
+    if not names:
+        return frozenset()
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            found.update(n for n in names if n in item and re.search(rf"\b{n}\b", item))
+    return frozenset(found)
 
 
 def _validate_file(path: Path, renderer: Renderer, keep: bool) -> _FileResult:
     display, loaded, diagnostics = load_spec_file(path)
-    if loaded is None:
-        return _FileResult(display, None, None, None, diagnostics)
+    names = frozenset(renderer.overrides)
+    if loaded is None:  # unreadable: it may use any of them
+        return _FileResult(display, None, None, None, diagnostics, names)
     rendered, diagnostics = validate_loaded(loaded, renderer)
     kept = rendered if keep and not diagnostics else None
-    return _FileResult(display, loaded.spec.name, loaded.locate(("name",)), kept, diagnostics)
+    mentioned = _mentioned(loaded.doc.data, names) | _templates_mention(loaded.path, names)
+    return _FileResult(
+        display, loaded.spec.name, loaded.locate(("name",)), kept, diagnostics, mentioned
+    )
+
+
+def unused_overrides(loaded: LoadedSpec, renderer: Renderer) -> list[str]:
+    """The ``--var`` names that ``loaded`` neither declares nor uses (typos)."""
+    names = frozenset(renderer.overrides)
+    used = _mentioned(loaded.doc.data, names) | _templates_mention(loaded.path, names)
+    return sorted(names - used)
+
+
+def _templates_mention(path: Path, names: frozenset[str]) -> frozenset[str]:
+    """Macros imported ``with context`` see variables too: any mention in _templates/ counts."""
+    from qrunner.spec.render import find_templates_dir
+
+    templates = find_templates_dir(path) if names else None
+    if templates is None:
+        return frozenset()
+    texts = []
+    for file in sorted(templates.rglob("*")):
+        try:
+            raw = read_regular_file(file, MAX_TEMPLATE_BYTES)
+        except (LimitError, OSError):
+            continue  # rendering reports it if a spec imports it
+        texts.append(raw.decode("utf-8", errors="replace"))
+    return _mentioned(texts, names)
 
 
 # Set before forking, inherited by the workers (nothing to pickle on the way in).
@@ -101,6 +161,8 @@ def validate_specs(
     the diagnostics, which lets large trees be checked in parallel cheaply."""
     results = _validate_files(discover_specs(paths), renderer, keep)
     report = ValidationReport(total=len(results))
+    mentioned = frozenset().union(*(r.mentioned for r in results))
+    report.unused_vars = sorted(set(renderer.overrides) - mentioned)
     for result in results:
         if result.diagnostics:
             report.failed[result.display] = result.diagnostics
@@ -172,7 +234,7 @@ def _validate_datadog_filter(rendered: RenderedSpec, source: Source) -> list[Dia
         try:
             parse_search(query)
         except QueryError as e:
-            message = f"{str(e).splitlines()[0]} in {query!r}"
+            message = f"{str(e).splitlines()[0]} in {excerpt(query)!r}"
             return [_diag(loaded, (*path, "query"), message)]
     bounds = {}
     for name, default in (("from", "now-15m"), ("to", "now")):
@@ -189,6 +251,35 @@ def _validate_datadog_filter(rendered: RenderedSpec, source: Source) -> list[Dia
                 f"({flt.get('to', 'now')}); the API answers 422",
             )
         ]
+    return _validate_datadog_body(rendered, source, path[:-1])
+
+
+class _NoColumns:
+    """A resolver that knows no attribute: what depends on the data is left to the run."""
+
+    def resolve(self, name: str, *, reserved: bool) -> None:
+        del name, reserved
+
+    def free_text(self) -> list[Any]:
+        return []
+
+
+_WHERE = re.compile(r"^([A-Za-z_]+(?:\[\d+\])?(?:\.[A-Za-z_]+(?:\[\d+\])?)*)(?=:| must)")
+
+
+def _validate_datadog_body(rendered: RenderedSpec, source: Source, at: PathKey) -> list[Diagnostic]:
+    """What the run's request parser refuses before querying (a negative limit, an interval
+    below the API's minimum, too many points), at the field's line."""
+    from qrunner.engine.datadog.request import parse_request
+
+    attributes = aggregate_attributes(source, rendered.request)
+    try:
+        parse_request(attributes, _NoColumns(), rendered.at, source.time_offset_key)
+    except QueryError as e:
+        message = str(e)
+        match = _WHERE.match(message)
+        pointer = _parse_pointer(match.group(1)) if match else ()
+        return [_diag(rendered.loaded, (*at, *pointer), message)]
     return []
 
 

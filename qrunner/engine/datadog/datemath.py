@@ -14,11 +14,13 @@ Every function returns epoch milliseconds; every bad input raises :class:`QueryE
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from qrunner.errors import QueryError
+from qrunner.limits import excerpt
 
 _UNIT_MS = {
     "ms": 1,
@@ -103,7 +105,9 @@ def _apply_math(anchor: datetime, math: str, zone: tzinfo, original: str) -> dat
     while position < len(math):
         step = _MATH_STEP.match(math, position)
         if step is None:
-            raise QueryError(f"invalid date math {original!r} at {math[position:]!r}")
+            raise QueryError(
+                f"invalid date math {excerpt(original)!r} at {excerpt(math[position:])!r}"
+            )
         sign, amount, unit, round_unit = step.groups()
         if round_unit:
             moment = _round_down(moment, round_unit)
@@ -117,8 +121,26 @@ def _apply_math(anchor: datetime, math: str, zone: tzinfo, original: str) -> dat
     return moment
 
 
+# The calendar datetime can represent: years 1 to 9999.
+_MIN_EPOCH_MS = -62_135_596_800_000
+_MAX_EPOCH_MS = 253_402_300_799_999
+
+
 def parse_instant(value: object, *, at: datetime, zone: tzinfo = UTC) -> int:
-    """A ``filter.from``/``filter.to`` value as epoch milliseconds, relative to ``at``."""
+    """A ``filter.from``/``filter.to`` value as epoch milliseconds, relative to ``at``; a time
+    outside the years 1 to 9999 (``now-99999999d``, an infinite number) is a QueryError."""
+    try:
+        epoch_ms = _parse_instant(value, at=at, zone=zone)
+    except (OverflowError, ValueError) as e:
+        raise QueryError(
+            f"time {excerpt(str(value))!r} is outside the calendar (years 1 to 9999)"
+        ) from e
+    if not _MIN_EPOCH_MS <= epoch_ms <= _MAX_EPOCH_MS:
+        raise QueryError(f"time {excerpt(str(value))!r} is outside the calendar (years 1 to 9999)")
+    return epoch_ms
+
+
+def _parse_instant(value: object, *, at: datetime, zone: tzinfo) -> int:
     if isinstance(value, bool):
         raise QueryError(f"invalid time {value!r}")
     if isinstance(value, int | float):
@@ -135,7 +157,8 @@ def parse_instant(value: object, *, at: datetime, zone: tzinfo = UTC) -> int:
         anchor = datetime.fromisoformat(anchor_text.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as e:
         raise QueryError(
-            f"invalid time {value!r}: expected date math (now-15m), ISO-8601 or epoch milliseconds"
+            f"invalid time {excerpt(str(value))!r}: expected date math (now-15m), ISO-8601 "
+            "or epoch milliseconds"
         ) from e
     if anchor.tzinfo is None:
         anchor = anchor.replace(tzinfo=UTC)
@@ -144,13 +167,16 @@ def parse_instant(value: object, *, at: datetime, zone: tzinfo = UTC) -> int:
 
 def parse_interval(value: object) -> int:
     """A timeseries interval (``5m``, ``1h``, ``1d``, ``30s``, or milliseconds) in milliseconds."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or (isinstance(value, float) and not math.isfinite(value)):
         raise QueryError(f"invalid interval {value!r}")
     if isinstance(value, int | float):
         interval = int(value)
     elif isinstance(value, str) and (match := _INTERVAL.match(value)):
         amount, unit = match.groups()
-        interval = int(float(amount) * _UNIT_MS[unit or "ms"])
+        amount_ms = float(amount) * _UNIT_MS[unit or "ms"]
+        if not math.isfinite(amount_ms):
+            raise QueryError(f"invalid interval {excerpt(value)!r}: too large")
+        interval = int(amount_ms)
     else:
         raise QueryError(
             f"invalid interval {value!r}: expected a duration such as 5m, 1h or 1d, "

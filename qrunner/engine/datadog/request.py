@@ -130,9 +130,12 @@ def _computes(raw: Any, resolver: FieldResolver, start_ms: int, end_ms: int) -> 
         interval = None
         if kind == "timeseries":
             given = item.get("interval")
-            interval = (
-                default_interval(start_ms, end_ms) if given is None else parse_interval(given)
-            )
+            try:
+                interval = (
+                    default_interval(start_ms, end_ms) if given is None else parse_interval(given)
+                )
+            except QueryError as e:
+                raise QueryError(f"{where}.interval: {e}") from e
             if (end_ms - start_ms) / interval > MAX_POINTS:
                 raise QueryError(
                     f"{where}.interval: {given} gives more than {MAX_POINTS} points over the range"

@@ -188,12 +188,14 @@ class LocalStore:
     ) -> list[DataWarning]:
         from qrunner.engine.store.flaky import derive_flakiness
         from qrunner.engine.store.load import load_parts
+        from qrunner.engine.store.ranges import check_value_ranges
 
         staging = self.cache_dir / "staging" / uuid.uuid4().hex
         staging.mkdir(parents=True, exist_ok=True)
         new = f"{table}__new"
         try:
             warnings = load_parts(con, new, files, staging)
+            warnings += check_value_ranges(con, new)
             if name == "ci_tests":
                 derive_flakiness(con, new)
         finally:

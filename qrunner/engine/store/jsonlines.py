@@ -16,6 +16,7 @@ Line warnings stop at :data:`MAX_LINE_WARNINGS` per file, followed by a count of
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
 from collections import Counter, defaultdict
@@ -25,16 +26,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from qrunner.engine.base import DataWarning
+from qrunner.limits import MAX_LINE_WARNINGS, open_regular_file
 
-MAX_LINE_WARNINGS = 20
 _KIND_PRIORITY = ("object", "string", "number", "boolean", "array")
 
 
 def open_text(path: Path) -> TextIO:
     """A JSON Lines file for reading, gunzipped when its name ends in ``.gz``."""
+    raw = open_regular_file(path)  # a FIFO or a device is refused (LimitError), not read
     if path.name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open(encoding="utf-8", errors="replace")
+        return gzip.open(raw, "rt", encoding="utf-8", errors="replace")
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")
 
 
 def parse_timestamp_ms(value: object) -> int | None:

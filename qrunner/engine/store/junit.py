@@ -31,7 +31,6 @@ from xml.etree.ElementTree import Element
 
 from qrunner.engine.base import DataWarning
 from qrunner.engine.store.junit_fields import (
-    MAX_TEST_SECONDS,
     RETRY_TAGS,
     SUITE_SLACK_SECONDS,
     case_status,
@@ -41,9 +40,8 @@ from qrunner.engine.store.junit_fields import (
     read_properties,
 )
 from qrunner.engine.store.junit_xml import JUnitReadError, ParsedReport, parse_report
+from qrunner.limits import MAX_REPORT_WARNINGS, MAX_SUITE_DEPTH, MAX_TEST_SECONDS
 
-MAX_SUITE_DEPTH = 64
-MAX_REPORT_WARNINGS = 20
 _EPOCH = datetime.fromtimestamp(0, UTC)
 # Attributes the loader sets itself: a property never gives them (in any letter case).
 _OWN = frozenset((

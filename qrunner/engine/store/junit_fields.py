@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from xml.etree.ElementTree import Element
 
-MAX_TEST_SECONDS = 86_400.0  # a test "longer than a day" is a unit mistake (ms or ns as seconds)
 SUITE_SLACK_SECONDS = 0.001  # reporters round both times to milliseconds
 RETRY_TAGS = ("flakyFailure", "flakyError", "rerunFailure", "rerunError")  # surefire
 

@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
+from qrunner.errors import LimitError
+from qrunner.limits import open_regular_file
+
 READ_CHUNK_BYTES = 1 << 16
 
 
@@ -66,7 +69,7 @@ def parse_report(path: Path) -> ParsedReport:
     )
     target.expat = parser.parser
     try:
-        with path.open("rb") as handle:
+        with open_regular_file(path) as handle:  # a FIFO or a device is refused, not read
             while chunk := handle.read(READ_CHUNK_BYTES):
                 parser.feed(chunk)
         root = parser.close()
@@ -75,7 +78,7 @@ def parse_report(path: Path) -> ParsedReport:
         raise JUnitReadError(f"unreadable JUnit XML: {e}", line) from e
     except DefusedXmlException as e:
         raise JUnitReadError(f"refused JUnit XML: {e}") from e
-    except OSError as e:
+    except (OSError, LimitError) as e:
         raise JUnitReadError(f"cannot read JUnit XML: {e}") from e
     except (ValueError, RecursionError) as e:  # expat's own limits on hostile input
         raise JUnitReadError(f"unreadable JUnit XML: {e}") from e

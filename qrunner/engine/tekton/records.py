@@ -24,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.engine.base import DataWarning
-from qrunner.errors import DataError
+from qrunner.errors import DataError, LimitError
+from qrunner.limits import MAX_DATA_FILE_BYTES, read_regular_file
 
 _RECORD_NAME = re.compile(r"([^/]+)/results/([^/]+)/records/([^/]+)")
 _USECS_PER_DAY = 86_400_000_000
@@ -66,9 +67,9 @@ class _Loader:
 
     def load_file(self, path: Path) -> None:
         source = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
+        try:  # only a regular file (checked on the opened file), and a bounded one
+            text = read_regular_file(path, MAX_DATA_FILE_BYTES, "a data file").decode("utf-8")
+        except (OSError, UnicodeDecodeError, LimitError) as e:
             self.warn(source, 0, f"cannot read: {e}")
             return
         if path.suffix == ".json":

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from qrunner.engine.base import DataWarning
 from qrunner.engine.store.junit import load_junit
-from qrunner.engine.store.junit_fields import MAX_TEST_SECONDS, parse_report_time, parse_seconds
+from qrunner.engine.store.junit_fields import parse_report_time, parse_seconds
+from qrunner.limits import MAX_TEST_SECONDS
 
 TIMES = st.one_of(
     st.text(max_size=12),

@@ -56,8 +56,13 @@ class SearchSyntaxError(QueryError):
 
     def __init__(self, query: str, position: int, problem: str) -> None:
         shown = query.replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        caret = position
+        if len(shown) > 120:  # a window around the problem: messages quote bounded excerpts
+            start = max(0, position - 60)
+            shown = ("…" if start else "") + shown[start : start + 120] + "…"
+            caret = position - start + (1 if start else 0)
         message = (
-            f"invalid search query: {problem} at column {position}\n  {shown}\n  {' ' * position}^"
+            f"invalid search query: {problem} at column {position}\n  {shown}\n  {' ' * caret}^"
         )
         super().__init__(message)
         self.message = message

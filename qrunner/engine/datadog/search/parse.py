@@ -29,11 +29,12 @@ from qrunner.engine.datadog.search.nodes import (
     ValueTest,
     Word,
 )
+from qrunner.limits import MAX_NESTING, MAX_QUERY_CHARS
 
 __all__ = ["Parser", "parse_search"]
 
 _KEYWORDS = ("AND", "OR", "NOT")
-_MAX_DEPTH = 64
+_MAX_DEPTH = MAX_NESTING
 _WORD_END = frozenset('()"')  # and whitespace
 _BOUND_END = _WORD_END | {"]", "}"}
 
@@ -286,5 +287,10 @@ class Parser:
 
 @functools.lru_cache(maxsize=1024)
 def parse_search(query: str) -> Node:
-    """Parse a search query; raise :class:`SearchSyntaxError` when it is malformed."""
+    """Parse a search query; raise :class:`SearchSyntaxError` when it is malformed or past
+    qrunner's limits (length, nesting)."""
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchSyntaxError(
+            query[:80], 0, f"query longer than {MAX_QUERY_CHARS} characters ({len(query)})"
+        )
     return Parser(query).parse()

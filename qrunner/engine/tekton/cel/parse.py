@@ -22,6 +22,7 @@ from qrunner.engine.tekton.cel.nodes import (
     Select,
     compile_error,
 )
+from qrunner.limits import MAX_NESTING, MAX_QUERY_CHARS, tree_depth_exceeds
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,7 @@ _NUMBER = re.compile(
     r"|(?P<double>\d*\.\d+(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)"
     r"|(?P<int>\d+)(?P<intu>[uU])?"
 )
+_DIGITS = frozenset("0123456789")
 _IDENT = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 _STRING_START = re.compile(r"([rR]?[bB]?|[bB][rR])('''|\"\"\"|'|\")")
 _ESCAPES = {
@@ -71,7 +73,8 @@ def _tokenize(text: str) -> list[_Token]:
             token, i = _read_string(text, i, string_match.group(1).lower(), string_match.group(2))
             tokens.append(token)
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < len(text) and text[i + 1].isdigit()):
+        # ASCII digits only: "²".isdigit() is true, but CEL numbers are 0-9
+        if ch in _DIGITS or (ch == "." and i + 1 < len(text) and text[i + 1] in _DIGITS):
             token, i = _read_number(text, i)
             tokens.append(token)
             continue
@@ -171,6 +174,7 @@ class _Parser:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
+        self.depth = 0
 
     @property
     def tok(self) -> _Token:
@@ -197,6 +201,17 @@ class _Parser:
         return node
 
     def expr(self) -> Node:
+        # Every nested construct (parentheses, arguments, lists, ternaries) recurses through
+        # here; bound it before Python's stack is.
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                self.fail(f"expression nested more than {MAX_NESTING} levels deep")
+            return self._expr()
+        finally:
+            self.depth -= 1
+
+    def _expr(self) -> Node:
         cond = self.binary_left()
         if self.tok.kind != "?":
             return cond
@@ -327,5 +342,12 @@ class _Parser:
 
 
 def parse_cel(text: str) -> Node:
-    """Parse a CEL expression; raise :class:`CelFilterError` for syntax errors."""
-    return _Parser(text).parse()
+    """Parse a CEL expression; raise :class:`CelFilterError` for syntax errors and for filters
+    past qrunner's limits (length, depth)."""
+    if len(text) > MAX_QUERY_CHARS:
+        raise compile_error(text, 0, f"filter longer than {MAX_QUERY_CHARS} characters")
+    node = _Parser(text).parse()
+    # depth needs at least one token per level: short filters cannot be too deep
+    if len(text) > MAX_NESTING and tree_depth_exceeds(node, MAX_NESTING):
+        raise compile_error(text, 0, f"expression nested more than {MAX_NESTING} levels deep")
+    return node

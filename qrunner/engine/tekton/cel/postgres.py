@@ -9,6 +9,7 @@ Text cast to ``TIMESTAMP WITH TIME ZONE`` (:func:`parse_timestamp`), ``->>`` on 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -93,14 +94,28 @@ def like(value: str, pattern: str) -> bool:
             regex.append(re.escape(escaped))
         else:
             regex.append({"%": ".*", "_": "."}.get(ch) or re.escape(ch))
-    return re.fullmatch("".join(regex), value, re.DOTALL) is not None
+    return _compile_re2("(?s)" + "".join(regex)).fullmatch(value) is not None
 
 
 def search(value: str, pattern: str) -> bool:
+    """``value ~ pattern`` with RE2, a linear-time engine: a filter from a pull request cannot
+    backtrack catastrophically (``(a+)+$``) on the local engine."""
+    return _compile_re2(pattern).search(value) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_re2(pattern: str) -> Any:
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print to stderr; the error is ours to report
     try:
-        return re.search(pattern, value) is not None
-    except re.error as e:
-        raise CelSqlFailure(f"invalid regular expression: {e}") from e
+        return re2.compile(pattern, options)
+    except re2.error as e:
+        reason = (
+            e.args[0].decode(errors="replace") if e.args and isinstance(e.args[0], bytes) else e
+        )
+        raise CelSqlFailure(f"invalid regular expression: {reason}") from e
 
 
 def to_timestamp(value: Any) -> datetime | None:

@@ -1,0 +1,143 @@
+"""Every limit qrunner puts on what it reads and computes, in one place.
+
+Specs arrive in pull requests, data files from other CI systems: each input is bounded in
+bytes, depth, items and seconds, and exceeding a bound is an ordinary located error (a spec
+error, exit 2), never a hang, a crash or an exhausted machine. The README's "Limits" table
+lists each constant; ``tests/hostile`` checks each one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import stat
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from qrunner.errors import LimitError
+
+# --- files ----------------------------------------------------------------------------------
+MAX_SPEC_BYTES = 1024 * 1024  # a spec is a small text file; counted on the bytes read
+MAX_TEMPLATE_BYTES = 256 * 1024  # one file under _templates/
+MAX_DATA_FILE_BYTES = 4 * 1024**3  # one local data file (JSON Lines, JUnit XML, records)
+
+# --- YAML ------------------------------------------------------------------------------------
+MAX_YAML_NODES = 20_000  # bounds alias expansion ("billion laughs")
+MAX_YAML_DEPTH = 64  # nested mappings and lists
+
+# --- query languages and expressions --------------------------------------------------------
+MAX_QUERY_CHARS = 16_384  # a Datadog search query or a Tekton CEL filter
+MAX_EXPRESSION_CHARS = 1_024  # a derived metric, a check's metric, a threshold
+MAX_NESTING = 64  # parentheses, negations, operators: the depth of any parsed tree
+MAX_DERIVED_SIZE = 10_000  # nodes of a metric once named metrics are substituted
+
+# --- templates -------------------------------------------------------------------------------
+MAX_RENDER_OUTPUT_CHARS = 1024 * 1024  # one rendered string, and any string built on the way
+MAX_RENDER_SECONDS = 2.0  # rendering one spec
+MAX_RENDER_ITERATIONS = 100_000  # loop iterations and range() items while rendering one spec
+MAX_RENDER_CALLS = 10_000  # macro and function calls while rendering one spec (recursion)
+MAX_RENDER_INT_BITS = 4096  # an integer a template computes with ** (10 ** 10 ** 9 is refused)
+
+# --- the run ---------------------------------------------------------------------------------
+INTERRUPT_GRACE_SECONDS = 2.0  # after SIGINT/SIGTERM, the wait for the local engine's lock
+MESSAGE_EXCERPT_CHARS = 200  # a value quoted in a message is cut to this many characters
+
+# --- data values ---------------------------------------------------------------------------------
+MAX_LINE_WARNINGS = 20  # warnings listed per JSON Lines file (then "... and N more")
+MAX_REPORT_WARNINGS = 20  # warnings listed per JUnit report
+MAX_SUITE_DEPTH = 64  # nested <testsuite> elements in a JUnit report
+MAX_TEST_SECONDS = 86_400.0  # a JUnit time "longer than a day" is a unit mistake (ms or ns)
+EARLIEST_TIMESTAMP_MS = 0  # 1970-01-01: older timestamps are warned about
+LATEST_TIMESTAMP_MS = 7_258_118_400_000  # 2200-01-01: later timestamps are warned about
+
+
+def excerpt(text: str, limit: int = MESSAGE_EXCERPT_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, marking the cut: what messages quote."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def tree_depth_exceeds(root: Any, limit: int) -> bool:
+    """Whether a tree of dataclass nodes (children in fields, or tuples/lists of them) is
+    deeper than ``limit``; iterative, so it works on trees too deep for recursion."""
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in _children(node):
+            stack.append((child, depth + 1))
+    return False
+
+
+def _children(node: Any) -> list[Any]:
+    if not dataclasses.is_dataclass(node) or isinstance(node, type):
+        return []
+    found = []
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if dataclasses.is_dataclass(value):
+            found.append(value)
+        elif isinstance(value, tuple | list):
+            found.extend(v for v in value if dataclasses.is_dataclass(v))
+    return found
+
+
+def open_regular_file(path: Path) -> BinaryIO:
+    """``path`` opened for reading in binary, refusing what is not a regular file (checked on
+    the opened file, like :func:`read_regular_file`), for readers that stream."""
+    descriptor = _open_regular(path)
+    os.set_blocking(descriptor, True)
+    return os.fdopen(descriptor, "rb")
+
+
+def _open_regular(path: Path) -> int:
+    # O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer, forever.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = _file_kind(mode)
+        raise LimitError(f"not a regular file ({kind}); only regular files are read")
+    return descriptor
+
+
+def read_regular_file(path: Path, limit: int, what: str = "this file") -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them; raises :class:`LimitError` for what is
+    not a regular file (a FIFO, a device, a link to one: checked on the opened file, so a
+    rename in between cannot fool it) or is larger (counted on the bytes read, not on what
+    ``stat`` claims); OSError when it cannot be opened."""
+    descriptor = _open_regular(path)
+    try:
+        chunks = []
+        total = 0
+        while chunk := os.read(descriptor, 1024 * 1024):
+            total += len(chunk)
+            if total > limit:
+                raise LimitError(f"larger than {_size(limit)}, the limit for {what}")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(descriptor)
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def _size(limit: int) -> str:
+    for unit, scale in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if limit >= scale and limit % scale == 0:
+            return f"{limit // scale} {unit}"
+    return f"{limit} bytes"
