@@ -97,8 +97,8 @@ def plan(
       qrunner plan queries/ --state .qrunner/state.json --format json
     """
     from qrunner.reports.plan import format_plan
-    from qrunner.secrets import inert, inert_json
     from qrunner.run.plan import build_plan
+    from qrunner.secrets import inert, inert_json
     from qrunner.spec.render import parse_at
 
     del variables  # accepted like every spec command; a plan renders nothing
