@@ -30,14 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import StateError
+from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS
 from qrunner.spec.schedule import Schedule, format_utc
 
 DEFAULT_STATE = Path(".qrunner") / "state.json"
 STATE_VERSION = 1
-# How many pending ticks of one spec are looked at (and listed as missed) per run.
-MAX_PENDING_TICKS = 1000
-# How long a claim holds without --timeout: longer than any sane run, shorter than a day.
-CLAIM_LEASE = timedelta(hours=6)
+CLAIM_LEASE = timedelta(seconds=CLAIM_LEASE_SECONDS)
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from qrunner.errors import ScheduleError
+from qrunner.limits import MAX_SCHEDULE_DAYS, MAX_TICK_GAP_YEARS
 
 ALIASES = {
     "@hourly": "0 * * * *",
@@ -35,12 +36,7 @@ ALIASES = {
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
 }
-# The longest window or delay a schedule may have: a year keeps tick arithmetic far from
-# datetime's limits and is longer than any API keeps its data.
-MAX_DURATION = timedelta(days=366)
-# A schedule must fire within this long of any moment (cronsim searches forward; a cron
-# that fires only on 29 February still does within eight years).
-MAX_TICK_GAP_YEARS = 8
+MAX_DURATION = timedelta(days=MAX_SCHEDULE_DAYS)
 
 _DURATION = re.compile(r"^\s*(\d{1,9})\s*(s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -141,7 +137,7 @@ def parse_duration_text(text: Any, what: str) -> timedelta:
         raise ScheduleError(f"{what}: invalid duration {text!r}; use e.g. 30m, 6h, 7d or 1w")
     value = timedelta(seconds=int(match.group(1)) * _UNIT_SECONDS[match.group(2)])
     if value > MAX_DURATION:
-        raise ScheduleError(f"{what}: {text} is longer than the limit of 366d")
+        raise ScheduleError(f"{what}: {text} is longer than the limit of {MAX_SCHEDULE_DAYS}d")
     return value
 
 
