@@ -11,6 +11,8 @@ Every error qrunner raises on purpose derives from :class:`QrunnerError`::
     ├── DataError                2  local data that cannot be read at all
     ├── LimitError               2  an input past one of the bounds in ``qrunner.limits``
     ├── SchemaGenerationError    2  API doc pages that cannot be turned into schemas
+    ├── ScheduleError            2  unreadable cron, time zone, window, delay or --tick
+    ├── StateError               2  a --due state file that cannot be read, written or locked
     └── BackendError             3  the backend could not answer (after retries)
         ├── BackendUnavailable      connection refused/reset, timeouts, 5xx, 429 past the deadline
         └── BackendResponseError    4xx other than 400, or a response qrunner cannot parse
@@ -105,6 +107,17 @@ class LimitError(QrunnerError):
 
 
 class SchemaGenerationError(QrunnerError):
+    exit_code = ExitCode.SPEC_ERROR
+
+
+class ScheduleError(QrunnerError):
+    """A cron expression, time zone, window, delay or tick that cannot be used; the message
+    names the field (``cron: ...``). In a spec it becomes a diagnostic at that field's line."""
+
+    exit_code = ExitCode.SPEC_ERROR
+
+
+class StateError(QrunnerError):
     exit_code = ExitCode.SPEC_ERROR
 
 

@@ -50,6 +50,12 @@ MAX_TEST_SECONDS = 86_400.0  # a JUnit time "longer than a day" is a unit mistak
 EARLIEST_TIMESTAMP_MS = 0  # 1970-01-01: older timestamps are warned about
 LATEST_TIMESTAMP_MS = 7_258_118_400_000  # 2200-01-01: later timestamps are warned about
 
+# --- schedules and due runs -----------------------------------------------------------------
+MAX_SCHEDULE_DAYS = 366  # a schedule's window or delay: longer than any API keeps data
+MAX_TICK_GAP_YEARS = 8  # a cron must fire this often (29 February does) or it is refused
+MAX_PENDING_TICKS = 1_000  # owed ticks of one spec a due run looks at (and lists as missed)
+CLAIM_LEASE_SECONDS = 6 * 3600  # a due run's claim on its ticks without --timeout
+
 
 def excerpt(text: str, limit: int = MESSAGE_EXCERPT_CHARS) -> str:
     """``text`` cut to ``limit`` characters, marking the cut: what messages quote."""

@@ -17,6 +17,7 @@ from qrunner.cli.data import emulator, sample_data
 from qrunner.cli.ingest import ingest
 from qrunner.cli.options import EPILOG_EXIT_CODES
 from qrunner.cli.run import query, run
+from qrunner.cli.schedule import merge, plan
 from qrunner.cli.schemas import schemas
 from qrunner.cli.specs import render, validate
 from qrunner.errors import ExitCode, QrunnerError
@@ -71,9 +72,9 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.obj["traceback"] = traceback
 
 
-# Each command lives in the module of its group (specs, run, schemas, data, ingest); adding one
-# is adding it here.
-for _command in (validate, render, query, run, schemas, sample_data, emulator, ingest):
+# Each command lives in the module of its group (specs, run, schedule, schemas, data, ingest);
+# adding one is adding it here.
+for _command in (validate, render, query, run, plan, merge, schemas, sample_data, emulator, ingest):
     cli.add_command(_command)
 
 

@@ -15,12 +15,14 @@ from qrunner.cli.options import (
     spec_paths,
     target_flags,
 )
+from qrunner.cli.schedule import schedule_flags, tick_option
 from qrunner.secrets import inert, inert_json
 
 
 @click.command()
 @click.argument("spec", type=click.Path())
 @render_options
+@tick_option
 @target_flags
 def query(
     spec: str,
@@ -30,6 +32,7 @@ def query(
     data_dir: Path | None,
     tekton_ca: str | None,
     tekton_insecure: bool,
+    tick: str | None,
 ) -> None:
     """Run SPEC's query and print the raw response JSON, exactly as the API returns it.
 
@@ -42,8 +45,9 @@ def query(
     from qrunner.run.runner import query_one
     from qrunner.run.targets import target_options
     from qrunner.spec.render import build_renderer
+    from qrunner.spec.schedule import pin_tick
 
-    renderer = build_renderer(at=at, variables=variables, environ=os.environ)
+    renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)
     options = target_options(
         target=target,
         data_dir=data_dir,
@@ -107,6 +111,7 @@ def query(
     default=None,
     help="Product Analytics application id. Env: QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID.",
 )
+@schedule_flags
 def run(
     paths: tuple[str, ...],
     selectors: tuple[str, ...],
@@ -122,6 +127,11 @@ def run(
     timeout: float | None,
     publish: str | None,
     application_id: str | None,
+    tick: str | None,
+    due: bool,
+    state: Path | None,
+    catch_up: int,
+    shard: str | None,
 ) -> None:
     """Run the specs under PATHS (default: queries/), judge their checks, write reports.
 
@@ -129,9 +139,12 @@ def run(
     Examples:
       qrunner run queries/
       qrunner run queries/ --select tag:nightly --report junit:out/junit.xml
+      qrunner run queries/ --due --catch-up 3 --shard 2/4 --report json:out/shard-2.json
     """
     from qrunner.reports.output import parse_report_option
     from qrunner.run.runner import RunOptions, execute_run
+    from qrunner.run.schedule import ScheduleOptions
+    from qrunner.run.shard import parse_shard
 
     options = RunOptions(
         paths=spec_paths(paths),
@@ -151,5 +164,12 @@ def run(
         environ=dict(os.environ),
         interactive=sys.stderr.isatty(),
         traceback=bool((click.get_current_context().find_root().obj or {}).get("traceback")),
+        schedule=ScheduleOptions(
+            tick=tick,
+            due=due,
+            state=state,
+            catch_up=catch_up,
+            shard=parse_shard(shard) if shard else None,
+        ),
     )
     sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths
+from qrunner.cli.schedule import tick_option
 from qrunner.errors import ExitCode
 from qrunner.secrets import inert, inert_json
 
@@ -43,7 +44,8 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
 @click.command()
 @click.argument("spec", type=click.Path())
 @render_options
-def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
+@tick_option
+def render(spec: str, variables: tuple[str, ...], at: str | None, tick: str | None) -> None:
     """Print SPEC's request exactly as it would be sent.
 
     Datadog: the JSON body. Tekton: the URL path and query string.
@@ -54,9 +56,10 @@ def render(spec: str, variables: tuple[str, ...], at: str | None) -> None:
     """
     from qrunner.run.runner import render_one
     from qrunner.spec.render import build_renderer
+    from qrunner.spec.schedule import pin_tick
     from qrunner.validate.specs import describe_request
 
-    renderer = build_renderer(at=at, variables=variables, environ=os.environ)
+    renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)
     rendered = render_one(Path(spec), renderer)
     from qrunner.sources import SOURCES
 

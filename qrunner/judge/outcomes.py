@@ -105,6 +105,9 @@ class SpecOutcome:
     partial: bool = False
     tags: list[str] = field(default_factory=list)
     error_code: ExitCode | None = None
+    tick: datetime | None = None  # scheduled specs: the tick this outcome measured
+    window: tuple[datetime, datetime] | None = None  # its data window, start and end (UTC)
+    missed_ticks: list[datetime] = field(default_factory=list)  # --due: given up, oldest first
 
 
 @dataclass(slots=True)
@@ -117,6 +120,7 @@ class RunResult:
     specs: list[SpecOutcome]
     interrupted: bool = False
     version: int = 1  # of the JSON report format
+    shard: tuple[int, int] | None = None  # (K, N) for a --shard K/N run
 
 
 def spec_status(checks: Iterable[CheckOutcome], error: str | None) -> Status:

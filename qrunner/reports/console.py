@@ -73,6 +73,13 @@ def _spec_lines(spec: SpecOutcome, widths: tuple[int, int, int]) -> list[Line]:
     lines: list[Line] = [
         [_verdict(spec.status), (spec.name, "bold"), (f"  {spec.source}  {where}", "dim")]
     ]
+    if spec.window is not None:
+        start, end = (format_timestamp(t) for t in spec.window)
+        tick = format_timestamp(spec.tick) if spec.tick else "?"
+        lines.append([(f"  tick {tick} · window {start} .. {end}", "dim")])
+    if spec.missed_ticks:
+        missed = ", ".join(format_timestamp(t) for t in spec.missed_ticks)
+        lines.append([("  ! missed ticks: ", _STYLES[Status.WARN]), (missed, None)])
     if spec.error is not None:
         first, *rest = spec.error.splitlines() or [""]
         lines.append([("  error: ", _STYLES[Status.ERROR]), (first, None)])
@@ -109,6 +116,7 @@ def render_lines(run: RunResult) -> list[Line]:
     header = (
         f"qrunner {run.qrunner_version} · target {run.target} · "
         f"started {format_timestamp(run.started_at)}"
+        + (f" · shard {run.shard[0]}/{run.shard[1]}" if run.shard else "")
     )
     lines: list[Line] = [[(header, "dim")], []]
     for spec in run.specs:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
 from qrunner.judge.units import format_quantity
+from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
 
 
@@ -74,4 +75,12 @@ class GithubReporter:
                 line = _check_command(spec, check)
                 if line is not None:
                     lines.append(line)
+            if spec.missed_ticks:
+                ticks = ", ".join(format_timestamp(t) for t in spec.missed_ticks)
+                message = f"missed ticks (not run, beyond --catch-up): {ticks}"
+                lines.append(
+                    format_command(
+                        "warning", message, file=spec.file, line=spec.line, title=spec.name
+                    )
+                )
         return "".join(f"{line}\n" for line in lines)

@@ -1,7 +1,10 @@
 """The JSON report, format version 1: ``schemas/report-v1.schema.json`` describes it.
 
 Compatibility: within version 1 keys are only ever added (consumers must ignore unknown
-keys); removing or renaming a key, or changing its meaning, bumps ``version``. ``observed``
+keys), and each addition bumps ``minor_version`` (:data:`MINOR_VERSION`); removing or renaming
+a key, or changing its meaning, bumps ``version``. Minor versions: 0 the original keys; 1 adds
+``minor_version``, ``shard``, and per spec ``tick``, ``window``, ``missed_ticks`` and
+``error_code``. ``observed``
 values are numbers in the check's ``unit`` (``null`` when nothing was measured); durations
 without a ``unit:`` are in seconds and ratios in percent.
 """
@@ -14,6 +17,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome
+
+MINOR_VERSION = 1
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -57,6 +62,14 @@ def _spec(spec: SpecOutcome) -> dict[str, Any]:
         "partial": spec.partial,
         "duration_s": round(spec.duration_s, 3),
         "tags": list(spec.tags),
+        "tick": format_timestamp(spec.tick) if spec.tick else None,
+        "window": (
+            {"start": format_timestamp(spec.window[0]), "end": format_timestamp(spec.window[1])}
+            if spec.window
+            else None
+        ),
+        "missed_ticks": [format_timestamp(t) for t in spec.missed_ticks],
+        "error_code": int(spec.error_code) if spec.error_code is not None else None,
     }
 
 
@@ -64,12 +77,14 @@ def report_data(run: RunResult) -> dict[str, Any]:
     """The report as plain JSON-able data."""
     return {
         "version": run.version,
+        "minor_version": MINOR_VERSION,
         "status": str(run.status),
         "started_at": format_timestamp(run.started_at),
         "at": format_timestamp(run.at),
         "qrunner_version": run.qrunner_version,
         "target": run.target,
         "interrupted": run.interrupted,
+        "shard": {"index": run.shard[0], "count": run.shard[1]} if run.shard else None,
         "specs": [_spec(s) for s in run.specs],
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from qrunner.judge.outcomes import RunResult, Status, count_outcomes, describe_counts
 from qrunner.judge.units import format_quantity
+from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
 
 EMOJI = {
@@ -68,6 +69,12 @@ class MarkdownReporter:
             if spec.error is not None:
                 error = f"{_status_cell(Status.ERROR)}: {escape_cell(spec.error)}"
                 out.append(_row(name, "—", "—", "—", error))
+            if spec.window is not None:
+                start, end = (format_timestamp(t) for t in spec.window)
+                notes.append(f"- 🕒 {name}: window {start} .. {end}")
+            if spec.missed_ticks:
+                missed = ", ".join(format_timestamp(t) for t in spec.missed_ticks)
+                notes.append(f"- ⚠️ {name}: missed ticks {missed}")
             if spec.partial:
                 notes.append(f"- ⚠️ {name}: partial result (the query timed out)")
             notes += [f"- ⚠️ {name}: {escape_cell(w)}" for w in spec.warnings]

@@ -9,6 +9,7 @@ from typing import Any
 def format_validation(report: Any, fmt: str) -> str:
     """``report`` is a :class:`qrunner.validate.specs.ValidationReport`."""
     diagnostics = report.diagnostics
+    warnings = getattr(report, "warnings", [])
     if fmt == "json":
         payload = {
             "valid": not diagnostics,
@@ -24,9 +25,19 @@ def format_validation(report: Any, fmt: str) -> str:
                 }
                 for d in diagnostics
             ],
+            "warnings": [
+                {
+                    "file": d.location.path,
+                    "line": d.location.line,
+                    "col": d.location.col,
+                    "pointer": d.pointer,
+                    "message": d.message.removeprefix("warning: "),
+                }
+                for d in warnings
+            ],
         }
         return json.dumps(payload, indent=2) + "\n"
-    lines = [str(d) for d in diagnostics]
+    lines = [str(d) for d in diagnostics] + [str(d) for d in warnings]
     if diagnostics:
         lines.append(
             f"{len(diagnostics)} error(s) in {len(report.failed)} of {report.total} spec(s)"

@@ -14,7 +14,7 @@ import asyncio
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from qrunner.judge.outcomes import RunResult
 from qrunner.sources import PRODUCT_ANALYTICS_PATH, PRODUCT_ANALYTICS_SCHEMA
@@ -164,3 +164,39 @@ async def publish_events(
     finally:
         await client.aclose()
     return report
+
+
+def publish_run(
+    run: RunResult,
+    *,
+    application_id: str | None,
+    environ: Mapping[str, str],
+    stderr: TextIO,
+    deadline: float | None,
+) -> None:
+    """Publishing never changes the gate's verdict; its failures are reported."""
+    from qrunner.errors import BackendError, QrunnerError
+    from qrunner.secrets import inert
+
+    env = environ
+    app_id = application_id or env.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID", "")
+    run_id = env.get("GITHUB_RUN_ID") or run.started_at.strftime("%Y%m%dT%H%M%S")
+    events = build_events(
+        run,
+        application_id=app_id,
+        repository=env.get("GITHUB_REPOSITORY"),
+        run_id=run_id,
+        git_commit=env.get("GITHUB_SHA")
+        or next((s.git_commit for s in run.specs if s.git_commit), None),
+    )
+    try:
+        result = asyncio.run(publish_events(events, env=env, deadline=deadline))
+    except (QrunnerError, BackendError) as e:
+        print(inert(f"qrunner: publish: {e}"), file=stderr)
+        return
+    print(
+        f"qrunner: published {result.sent} of {len(events)} check results to Product Analytics",
+        file=stderr,
+    )
+    for error in result.errors:
+        print(inert(f"qrunner: publish: {error}"), file=stderr)

@@ -21,7 +21,6 @@ from typing import Any, TextIO
 from qrunner import __version__
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.errors import (
-    BackendError,
     ExitCode,
     QrunnerError,
     SpecError,
@@ -37,12 +36,15 @@ from qrunner.judge.outcomes import (
 )
 from qrunner.reports.output import ReportRequest, check_destinations, write_reports
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
+from qrunner.run.schedule import ScheduleOptions, plan_batch, window_of
 from qrunner.run.select import git_commit_of, matches_selectors
+from qrunner.run.shard import shard_environ
 from qrunner.run.targets import Backends, target_options
 from qrunner.secrets import inert
 from qrunner.sources import SOURCES, Source
 from qrunner.spec.loader import load_specs
 from qrunner.spec.render import RenderedSpec, Renderer, build_renderer
+from qrunner.spec.schedule import pin_tick
 
 
 @dataclass(slots=True)
@@ -64,6 +66,7 @@ class RunOptions:
     environ: dict[str, str] = field(default_factory=dict)
     interactive: bool = False
     traceback: bool = False  # print the traceback of a spec's internal error
+    schedule: ScheduleOptions = field(default_factory=ScheduleOptions)
 
 
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
@@ -82,6 +85,7 @@ def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
             f"--var {', '.join(unused)}: {path} neither declares nor uses it (a typo?)"
         )
     rendered, diagnostics = validate_loaded(loaded.specs[0], renderer)
+    diagnostics = [d for d in diagnostics if d.severity != "warning"]
     if diagnostics:
         first = diagnostics[0]
         raise SpecError(first.message, first.location, first.pointer)
@@ -148,6 +152,8 @@ class _Run:
             git_commit=git_commit_of(loaded.path),
             duration_s=0.0,
             tags=list(spec.tags),
+            tick=rendered.tick,
+            window=window_of(rendered),
         )
         try:
             query = PreparedQuery(spec.name, source, rendered.request)
@@ -199,6 +205,8 @@ def _error_outcome(
         git_commit=None,
         duration_s=0.0,
         error_code=code,
+        tick=rendered.tick if rendered else None,
+        window=window_of(rendered) if rendered else None,
     )
 
 
@@ -266,13 +274,16 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
             "--publish datadog needs --application-id or QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID"
         )
     check_destinations(options.reports)
-    renderer = build_renderer(at=options.at, variables=options.variables, environ=options.environ)
+    renderer = pin_tick(
+        build_renderer(at=options.at, variables=options.variables, environ=options.environ),
+        options.schedule.tick,
+    )
     deadline = time.monotonic() + options.timeout if options.timeout else None
     targets = target_options(
         target=options.target,
         data_dir=options.data_dir,
         at=renderer.at,
-        environ=options.environ,
+        environ=shard_environ(options.environ, options.schedule.shard),
         concurrency=options.concurrency,
         deadline=deadline,
         tekton_ca=options.tekton_ca,
@@ -282,12 +293,18 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         report = validate_specs(options.paths, renderer)
     if report.total:
         report.check_command_line(options.paths)
-    ready = [r for r in report.ready if matches_selectors(r, options.selectors)]
-    if not ready and not report.failed:
+    selected = [r for r in report.ready if matches_selectors(r, options.selectors)]
+    if not selected and not report.failed:
         what = " matching " + ", ".join(options.selectors) if options.selectors else ""
         raise UsageError(f"no specs selected{what} under {', '.join(map(str, options.paths))}")
-    for diagnostic in report.diagnostics:
+    shard = options.schedule.shard
+    failed = {k: v for k, v in report.failed.items() if shard is None or shard.owns(k)}
+    for diagnostic in [d for ds in failed.values() for d in ds] + report.warnings:
         print(inert(f"qrunner: {diagnostic}"), file=stderr)
+    batch = plan_batch(selected, options.schedule, renderer, timeout=options.timeout)
+    ready = batch.ready
+    for notice in batch.notices:
+        print(inert(f"qrunner: {notice}"), file=stderr)
 
     done = 0
 
@@ -305,14 +322,19 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         else:
             print(inert(f"qrunner: {line}"), file=stderr)
 
-    outcomes, interrupted, notices = (
-        asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
-    )
+    try:
+        outcomes, interrupted, notices = (
+            asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
+        )
+    except BaseException:
+        batch.release()
+        raise
+    batch.annotate(outcomes)
     for notice in notices:
         print(inert(f"qrunner: {notice}"), file=stderr)
     invalid = [
         _error_outcome(display, "; ".join(d.message for d in ds), ExitCode.SPEC_ERROR, line=line)
-        for display, ds in report.failed.items()
+        for display, ds in failed.items()
         for line in [next((d.location.line for d in ds if d.location.line), 0)]
     ]
     specs = invalid + outcomes
@@ -324,48 +346,35 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         target=targets.target,
         specs=specs,
         interrupted=interrupted,
+        shard=(shard.index, shard.count) if shard else None,
     )
-    unwritten = write_reports(
-        run,
-        options.reports,
-        environ=options.environ,
-        interactive=options.interactive,
-        stdout=stdout,
-        stderr=stderr,
-    )
+    try:
+        unwritten = write_reports(
+            run,
+            options.reports,
+            environ=options.environ,
+            interactive=options.interactive,
+            stdout=stdout,
+            stderr=stderr,
+        )
+    except BaseException:
+        batch.release(outcomes)
+        raise
+    if unwritten:
+        batch.release(outcomes)
+    else:
+        batch.commit(outcomes)  # only now, with the reports written, are the ticks done
     if options.publish:
-        publish_run(run, options, stderr=stderr, deadline=deadline)
+        from qrunner.run.publish import publish_run
+
+        publish_run(
+            run,
+            application_id=options.application_id,
+            environ=options.environ,
+            stderr=stderr,
+            deadline=deadline,
+        )
     code = exit_code_for(run, fail_on=options.fail_on)
     if unwritten and code is not ExitCode.INTERNAL_ERROR:
         return int(ExitCode.SPEC_ERROR)  # a gate whose report is missing has not passed
     return int(code)
-
-
-def publish_run(
-    run: RunResult, options: RunOptions, *, stderr: TextIO, deadline: float | None
-) -> None:
-    """Publishing never changes the gate's verdict; its failures are reported."""
-    from qrunner.run.publish import build_events, publish_events
-
-    env = options.environ
-    app_id = options.application_id or env.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID", "")
-    run_id = env.get("GITHUB_RUN_ID") or run.started_at.strftime("%Y%m%dT%H%M%S")
-    events = build_events(
-        run,
-        application_id=app_id,
-        repository=env.get("GITHUB_REPOSITORY"),
-        run_id=run_id,
-        git_commit=env.get("GITHUB_SHA")
-        or next((s.git_commit for s in run.specs if s.git_commit), None),
-    )
-    try:
-        result = asyncio.run(publish_events(events, env=env, deadline=deadline))
-    except (QrunnerError, BackendError) as e:
-        print(inert(f"qrunner: publish: {e}"), file=stderr)
-        return
-    print(
-        f"qrunner: published {result.sent} of {len(events)} check results to Product Analytics",
-        file=stderr,
-    )
-    for error in result.errors:
-        print(inert(f"qrunner: publish: {error}"), file=stderr)

@@ -161,10 +161,12 @@ def validate_model(doc: YamlDocument) -> tuple[Any, list[Diagnostic]]:
 
 
 def _model_fields_at(loc: tuple[Any, ...]) -> list[str]:
-    from qrunner.spec.model import CheckSpec, QuerySpec
+    from qrunner.spec.model import CheckSpec, QuerySpec, ScheduleSpec
 
     if loc[:1] == ("checks",) and len(loc) == 3:
         return list(CheckSpec.model_fields)
+    if loc[:1] == ("schedule",) and len(loc) == 2:
+        return list(ScheduleSpec.model_fields)
     if len(loc) == 1:
         return list(QuerySpec.model_fields)
     return []

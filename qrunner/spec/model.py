@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 SUPPORTED_VERSIONS = (1,)
 SOURCE_NAMES = ("datadog.ci_tests", "datadog.ci_pipelines", "datadog.spans", "tekton.summary")
@@ -52,6 +52,55 @@ class CheckSpec(_Strict):
     description: str | None = None
 
 
+class ScheduleSpec(_Strict):
+    """When the spec runs and which data each run measures (``qrunner.spec.schedule``)."""
+
+    cron: str = Field(description="five cron fields, or @hourly, @daily, @weekly, @monthly")
+    timezone: str = Field(default="UTC", description="IANA time zone the cron is read in")
+    window: str = Field(description="length of the data interval: 1h, 1d, 7d")
+    delay: str = Field(
+        default="0m", description="settle delay: the window ends this long before the tick"
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return str(_schedule_field(value, "cron"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        return str(_schedule_field(value, "timezone"))
+
+    @field_validator("window", "delay", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: ValidationInfo) -> Any:
+        return _schedule_field(value, info.field_name or "window")
+
+    def compile(self) -> Any:
+        """The :class:`qrunner.spec.schedule.Schedule` (cached per distinct schedule)."""
+        from qrunner.spec.schedule import parse_schedule
+
+        return parse_schedule(self.cron, self.timezone, self.window, self.delay)
+
+
+def _schedule_field(value: Any, name: str) -> Any:
+    """pydantic reports ValueErrors at the field's position; ScheduleError is not one."""
+    from qrunner.errors import ScheduleError
+    from qrunner.spec import schedule
+
+    try:
+        if name == "cron":
+            schedule.parse_cron(value)
+        elif name == "timezone":
+            schedule.parse_timezone(value)
+        elif schedule.parse_duration_text(value, name).total_seconds() <= 0 and name == "window":
+            raise ScheduleError("window: must be longer than 0")
+    except ScheduleError as e:
+        raise ValueError(str(e).removeprefix(f"{name}: ")) from None
+    return value
+
+
 class QuerySpec(_Strict):
     version: int = Field(strict=True)  # "1" is refused, as the editor schema does
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=200)
@@ -66,6 +115,9 @@ class QuerySpec(_Strict):
     )
     request: dict[str, Any]
     checks: list[CheckSpec] = Field(default_factory=list)
+    schedule: ScheduleSpec | None = Field(
+        default=None, description="run per tick of a cron; templates get tick and window"
+    )
 
     @field_validator("version")
     @classmethod

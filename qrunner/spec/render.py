@@ -44,6 +44,7 @@ from qrunner.spec.sandbox import (
     run_bounded,
     trace_templates,
 )
+from qrunner.spec.schedule import tick_and_window
 from qrunner.spec.yamlsource import PathKey, format_pointer
 
 _MARKERS = ("{{", "{%", "{#")
@@ -60,6 +61,8 @@ class RenderedSpec:
     request: dict[str, Any]
     variables: dict[str, Any]
     at: datetime  # the run's "now" the strings were rendered with
+    tick: datetime | None = None  # scheduled specs: the tick rendered (UTC)
+    window: Any = None  # scheduled specs: its qrunner.spec.schedule.Window
 
 
 def parse_duration(text: str) -> timedelta:
@@ -196,15 +199,17 @@ class Renderer:
         overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.at = at.astimezone(UTC)
+        self.tick: datetime | None = None  # --tick, set by qrunner.spec.schedule.pin_tick
         self.overrides = dict(overrides or {})
         self.environ, self.hidden = visible_environment(environ)
 
-    def render(self, loaded: LoadedSpec) -> RenderedSpec:
-        """``loaded`` rendered, within the template limits (:mod:`qrunner.spec.sandbox`)."""
-        rendered: RenderedSpec = run_bounded(lambda: self._render_spec(loaded))
+    def render(self, loaded: LoadedSpec, tick: datetime | None = None) -> RenderedSpec:
+        """``loaded`` rendered, within the template limits (:mod:`qrunner.spec.sandbox`); a
+        scheduled spec at ``tick`` (default: its latest tick at or before ``now``, or --tick)."""
+        rendered: RenderedSpec = run_bounded(lambda: self._render_spec(loaded, tick))
         return rendered
 
-    def _render_spec(self, loaded: LoadedSpec) -> RenderedSpec:
+    def _render_spec(self, loaded: LoadedSpec, tick: datetime | None = None) -> RenderedSpec:
         templates = find_templates_dir(loaded.path)
         env = _environment(templates)
         base: dict[str, Any] = {
@@ -212,6 +217,8 @@ class Renderer:
             "env": self.environ,
             "ago": lambda text: self.at - parse_duration(text),
         }
+        tick, window, names = tick_and_window(loaded, self, tick)
+        base.update(names)
         variables: dict[str, Any] = {}
         context = {**base}
         # In order, so a default may use an earlier variable, overridden or not.
@@ -234,9 +241,7 @@ class Renderer:
                     update[level] = self._render(env, value, ("checks", i, level), loaded, context)
             checks.append(check.model_copy(update=update) if update else check)
         spec = loaded.spec.model_copy(update={"checks": checks})
-        return RenderedSpec(
-            loaded=loaded, spec=spec, request=request, variables=variables, at=self.at
-        )
+        return RenderedSpec(loaded, spec, request, variables, self.at, tick, window)
 
     def _render(
         self, env: Any, value: Any, path: PathKey, loaded: LoadedSpec, context: dict[str, Any]

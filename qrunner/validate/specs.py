@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class ValidationReport:
     ready: list[RenderedSpec] = field(default_factory=list)
     failed: dict[str, list[Diagnostic]] = field(default_factory=dict)
     total: int = 0
+    warnings: list[Diagnostic] = field(default_factory=list)  # never fail a spec
     unused_vars: list[str] = field(default_factory=list)  # --var names no spec mentions
 
     def check_command_line(self, paths: Sequence[Path]) -> None:
@@ -89,7 +91,8 @@ def _validate_file(path: Path, renderer: Renderer, keep: bool) -> _FileResult:
     if loaded is None:  # unreadable: it may use any of them
         return _FileResult(display, None, None, None, diagnostics, names)
     rendered, diagnostics = validate_loaded(loaded, renderer)
-    kept = rendered if keep and not diagnostics else None
+    failed = any(d.severity != "warning" for d in diagnostics)
+    kept = rendered if keep and not failed else None
     mentioned = _mentioned(loaded.doc.data, names) | _templates_mention(loaded.path, names)
     return _FileResult(
         display, loaded.spec.name, loaded.locate(("name",)), kept, diagnostics, mentioned
@@ -164,8 +167,10 @@ def validate_specs(
     mentioned = frozenset().union(*(r.mentioned for r in results))
     report.unused_vars = sorted(set(renderer.overrides) - mentioned)
     for result in results:
-        if result.diagnostics:
-            report.failed[result.display] = result.diagnostics
+        errors = [d for d in result.diagnostics if d.severity != "warning"]
+        report.warnings.extend(d for d in result.diagnostics if d.severity == "warning")
+        if errors:
+            report.failed[result.display] = errors
     named = [
         (r.name, r.display, r.name_location)
         for r in results
@@ -180,13 +185,17 @@ def validate_specs(
 
 
 def validate_loaded(
-    loaded: LoadedSpec, renderer: Renderer
+    loaded: LoadedSpec, renderer: Renderer, tick: datetime | None = None
 ) -> tuple[RenderedSpec | None, list[Diagnostic]]:
+    """Render (a scheduled spec at ``tick``, default its latest) and validate; warnings
+    (``severity="warning"``) come after the errors and never make a spec fail."""
+    from qrunner.validate.timing import find_now_dependence
+
     try:
-        rendered = renderer.render(loaded)
+        rendered = renderer.render(loaded, tick)
     except SpecError as e:
         return None, [Diagnostic.from_error(e)]
-    return rendered, validate_rendered(rendered)
+    return rendered, validate_rendered(rendered) + find_now_dependence(rendered)
 
 
 def _diag(loaded: LoadedSpec, path: PathKey, message: str) -> Diagnostic:

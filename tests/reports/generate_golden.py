@@ -107,6 +107,9 @@ def sample_run() -> RunResult:
         warnings=[],
         partial=False,
         tags=["ci"],
+        tick=datetime(2024, 5, 1, 4, 0, tzinfo=UTC),
+        window=(datetime(2024, 4, 24, 3, 30, tzinfo=UTC), datetime(2024, 5, 1, 3, 30, tzinfo=UTC)),
+        missed_ticks=[datetime(2024, 4, 29, 4, 0, tzinfo=UTC)],
     )
     tekton = SpecOutcome(
         name="tekton-failures",

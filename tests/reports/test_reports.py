@@ -134,6 +134,10 @@ def test_github_commands(run: RunResult) -> None:
         "HTTP 503: service unavailable%0Aafter 3 attempts, 100%25 of them failed"
     )
     assert not any("queue-time" in line or "failed-runs" in line for line in lines)
+    assert (
+        "::warning file=queries/pipelines.yaml,line=1,title=pipeline-duration::missed ticks "
+        "(not run, beyond --catch-up): 2024-04-29T04:00:00Z"
+    ) in lines
 
 
 @pytest.mark.parametrize(

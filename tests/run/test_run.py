@@ -137,24 +137,22 @@ def test_github_actions_gets_annotations_and_a_step_summary(
     summary.write_text("# earlier step\n")
     result = _run(
         run_cli,
-        str(QUERIES / "flaky-tests-main.yaml"),
+        str(QUERIES / "payments-latency-p99.yaml"),
         "--data",
         str(sample_dir),
-        "--var",
-        "window=7d",
         env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
     )
     assert result.exit_code == 1
     line = next(
         i + 1
-        for i, text in enumerate((QUERIES / "flaky-tests-main.yaml").read_text().splitlines())
-        if text.strip().startswith("- name: at most 5 flaky")
+        for i, text in enumerate((QUERIES / "payments-latency-p99.yaml").read_text().splitlines())
+        if text.strip().startswith("- name: p99 latency")
     )
-    assert f"::error file=queries/flaky-tests-main.yaml,line={line}" in result.stdout or (
+    assert f"::error file=queries/payments-latency-p99.yaml,line={line}" in result.stdout or (
         f",line={line}," in result.stdout and "::error file=" in result.stdout
     ), result.stdout
     text = summary.read_text()
-    assert text.startswith("# earlier step\n") and "flaky-tests-main" in text
+    assert text.startswith("# earlier step\n") and "payments-latency-p99" in text
 
 
 def test_unknown_report_format_is_a_usage_error(run_cli: Any) -> None:
