@@ -112,10 +112,10 @@ def _plan(
     levels = []
     for index, level in enumerate(request.levels):
         if index in replaced and level.total is not None:
-            levels.append(LevelPlan(sql_literal(level.total), None, 1, "ASC", None))
+            levels.append(LevelPlan(sql_literal(level.total), False, 1, "ASC", None))
         else:
             levels.append(
-                LevelPlan(level.key_sql, level.condition, level.limit, level.order, level.measure)
+                LevelPlan(level.key_sql, level.required, level.limit, level.order, level.measure)
             )
     computes = tuple(
         ComputePlan(c.key, c.aggregation, c.metric_sql, c.interval_ms) for c in request.computes
