@@ -21,6 +21,9 @@ Semantics and the choices made where the APIs don't say:
   are keyed by their lower bound and values outside ``[min, max]`` are left out (at most 100
   buckets). ``total`` adds, per kept parent bucket, one bucket keyed ``$facet_total`` (or the
   given string/number) over *all* matching events of that parent, placed after the others.
+* pages (tests aggregate only, :mod:`.page`): when the top level has more groups
+  than its ``limit``, ``meta.page.after`` is a cursor; the follow-up with ``page.cursor``
+  answers the next groups. A top-level ``total`` comes with the last page.
 * no group_by: always exactly one bucket with ``"by": {}`` — with count 0 / null values when
   nothing matched (the API is only documented to answer ``buckets: []`` for a grouped query).
 * timeseries: points every ``interval`` (default: a round interval giving at most ~150 points)
@@ -41,6 +44,7 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
+from qrunner.engine.datadog.page import PAGED_SOURCES, make_cursor, read_offset
 from qrunner.engine.datadog.datemath import format_epoch_ms
 from qrunner.engine.datadog.request import AggregateRequest, Level, parse_request, sql_literal
 from qrunner.engine.datadog.search.sql import compile_search
@@ -55,6 +59,7 @@ from qrunner.engine.store.datastore import LocalStore
 from qrunner.errors import QueryError
 from qrunner.sources import Source, aggregate_attributes
 
+_AFTER_ALL = 2**62  # a total bucket's rank: after its siblings, on any page
 _BUCKET_NAMESPACE = uuid.UUID("5b0f2a4e-8e0c-4b6e-9d8f-0b1c4c1f7a10")
 
 
@@ -75,19 +80,31 @@ def run_aggregate(
         f"{TIME_COLUMN} >= {request.start_ms} AND {TIME_COLUMN} < {request.end_ms} "
         f"AND {compile_search(request.query, dataset.resolver)}"
     )
+    paged = source.name in PAGED_SOURCES and bool(request.levels)
+    offset = read_offset(attributes) if paged else 0
     rows: list[dict[str, Any]] = []
+    more = False
     total_levels = [i for i, level in enumerate(request.levels) if level.total is not None]
     for size in range(len(total_levels) + 1):
         for replaced in combinations(total_levels, size):
-            plan = _plan(dataset, request, where, frozenset(replaced))
-            rows.extend(_execute(store, plan, request, frozenset(replaced)))
+            if more and 0 in replaced:
+                continue  # the top-level total comes with the last page
+            counted = paged and not replaced
+            plan = _plan(dataset, request, where, frozenset(replaced), offset, counted)
+            found = _execute(store, plan, request, frozenset(replaced))
+            if counted:
+                groups = next(row["__groups"] for row in found if row["__part"] == -1)
+                more = groups > offset + request.levels[0].limit
+            rows.extend(row for row in found if row["__part"] >= 0)
     buckets = _assemble(request, rows)
     request_id = _request_id(source, body, at)
-    meta = {
+    meta: dict[str, Any] = {
         "elapsed": int((time.monotonic() - started) * 1000),
         "request_id": request_id,
         "status": "done",
     }
+    if more:
+        meta["page"] = {"after": make_cursor(attributes, offset + request.levels[0].limit)}
     if not source.wrapped:
         return {"meta": meta, "data": {"buckets": buckets}}
     data = [
@@ -107,7 +124,12 @@ def _request_id(source: Source, body: dict[str, Any], at: datetime) -> str:
 
 
 def _plan(
-    dataset: Dataset, request: AggregateRequest, where: str, replaced: frozenset[int]
+    dataset: Dataset,
+    request: AggregateRequest,
+    where: str,
+    replaced: frozenset[int],
+    offset: int,
+    counted: bool,
 ) -> StatementPlan:
     levels = []
     for index, level in enumerate(request.levels):
@@ -120,7 +142,15 @@ def _plan(
     computes = tuple(
         ComputePlan(c.key, c.aggregation, c.metric_sql, c.interval_ms) for c in request.computes
     )
-    return StatementPlan(dataset.table, where, tuple(levels), computes, request.offset_ms)
+    return StatementPlan(
+        dataset.table,
+        where,
+        tuple(levels),
+        computes,
+        request.offset_ms,
+        offset=0 if 0 in replaced else offset,
+        count_groups=counted,
+    )
 
 
 def _execute(
@@ -139,8 +169,7 @@ def _execute(
     rows = [dict(zip(names, row, strict=True)) for row in fetched]
     for row in rows:
         row["__ranks"] = tuple(
-            level.limit + 1 if i in replaced else row[f"r{i + 1}"]
-            for i, level in enumerate(request.levels)
+            _AFTER_ALL if i in replaced else row[f"r{i + 1}"] for i in range(len(request.levels))
         )
     return rows
 

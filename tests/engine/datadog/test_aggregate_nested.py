@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from qrunner.engine.aggregate import run_aggregate
-from qrunner.engine.datastore import LocalStore
+from qrunner.engine.datadog.aggregate import run_aggregate
+from qrunner.engine.store.datastore import LocalStore
 from qrunner.sources import SOURCES
 
 AT = datetime(2024, 6, 12, 12, 0, tzinfo=UTC)
