@@ -16,9 +16,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, seed, settings
 
-from qrunner.engine.datastore import LocalStore
-from tests.engine.reference_cases import Case, cases, differences, make_events, write_events
-from tests.engine.test_reference import every_page
+from qrunner.engine.store.datastore import LocalStore
+from tests.engine.datadog.reference_cases import Case, cases, differences, make_events, write_events
+from tests.engine.datadog.test_reference import every_page
 
 
 def main() -> int:

@@ -44,8 +44,8 @@ from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
-from qrunner.engine.datadog.page import PAGED_SOURCES, make_cursor, read_offset
 from qrunner.engine.datadog.datemath import format_epoch_ms
+from qrunner.engine.datadog.page import PAGED_SOURCES, make_cursor, read_offset
 from qrunner.engine.datadog.request import AggregateRequest, Level, parse_request, sql_literal
 from qrunner.engine.datadog.search.sql import compile_search
 from qrunner.engine.datadog.sql import (

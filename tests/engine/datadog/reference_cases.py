@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from tests.engine.reference import Event, Query, evaluate
+from tests.engine.datadog.reference import Event, Query, evaluate
 
 AT = datetime(2024, 6, 12, 12, 0, tzinfo=UTC)
 AT_MS = int(AT.timestamp() * 1000)

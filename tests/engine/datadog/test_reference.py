@@ -12,10 +12,17 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
-from qrunner.engine.aggregate import run_aggregate
-from qrunner.engine.datastore import LocalStore
+from qrunner.engine.datadog.aggregate import run_aggregate
+from qrunner.engine.store.datastore import LocalStore
 from qrunner.sources import SOURCES
-from tests.engine.reference_cases import AT, Case, cases, differences, make_events, write_events
+from tests.engine.datadog.reference_cases import (
+    AT,
+    Case,
+    cases,
+    differences,
+    make_events,
+    write_events,
+)
 
 EVENTS = make_events()
 TESTS = SOURCES["datadog.ci_tests"]
