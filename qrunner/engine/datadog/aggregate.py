@@ -39,6 +39,7 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from itertools import combinations
@@ -63,10 +64,31 @@ _AFTER_ALL = 2**62  # a total bucket's rank: after its siblings, on any page
 _BUCKET_NAMESPACE = uuid.UUID("5b0f2a4e-8e0c-4b6e-9d8f-0b1c4c1f7a10")
 
 
+AnswerObserver = Callable[[Source, dict[str, Any]], None]
+_observers: list[AnswerObserver] = []
+
+
+def observe_answers(observer: AnswerObserver) -> Callable[[], None]:
+    """Have ``observer(source, answer)`` called with every answer :func:`run_aggregate` gives
+    (the test suite checks each against its endpoint's response schema); returns a function
+    that stops it."""
+    _observers.append(observer)
+    return lambda: _observers.remove(observer)
+
+
 def run_aggregate(
     store: LocalStore, source: Source, body: dict[str, Any], at: datetime
 ) -> dict[str, Any]:
     """Answer one aggregate request body for ``source`` as of ``at``."""
+    answer = _answer(store, source, body, at)
+    for observer in list(_observers):
+        observer(source, answer)
+    return answer
+
+
+def _answer(
+    store: LocalStore, source: Source, body: dict[str, Any], at: datetime
+) -> dict[str, Any]:
     started = time.monotonic()
     if source.wrapped and "data" not in body and body:
         raise QueryError(
