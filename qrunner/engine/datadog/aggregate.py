@@ -100,7 +100,7 @@ def _answer(
     request = parse_request(attributes, dataset.resolver, at, source.time_offset_key)
     where = (
         f"{TIME_COLUMN} >= {request.start_ms} AND {TIME_COLUMN} < {request.end_ms} "
-        f"AND {compile_search(request.query, dataset.resolver)}"
+        f"AND {compile_search(request.query, dataset.resolver, strict=False)}"
     )
     paged = source.name in PAGED_SOURCES and bool(request.levels)
     offset = read_offset(attributes) if paged else 0

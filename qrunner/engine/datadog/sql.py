@@ -125,13 +125,16 @@ def build_statement(plan: StatementPlan) -> str:
     intervals = sorted({c.interval_ms for c in plan.computes if c.interval_ms is not None})
     last_measure = levels[-1].measure if levels else None
     need_fin = bool(totals) or last_measure is not None or not intervals
+    # Grouped, fin (or ts0) is read again to rank the groups: compute it once. Ungrouped, it
+    # is read once, and materialising it would only stop DuckDB's optimiser.
+    materialized = "MATERIALIZED " if levels else ""
     if need_fin:
         fin = [f"{agg(c.aggregation, c.metric)} AS {c.key}" for c in totals]
         if last_measure is not None:
             fin.append(f"{agg(*last_measure)} AS __s")
         fin.append("count(*) AS __n")
         ctes.append(
-            f"fin AS MATERIALIZED (SELECT {key_list}{', '.join(fin)} FROM ev{grouped}{group})"
+            f"fin AS {materialized}(SELECT {key_list}{', '.join(fin)} FROM ev{grouped}{group})"
         )
     off = plan.offset_ms
     for number, interval in enumerate(intervals):
@@ -142,7 +145,7 @@ def build_statement(plan: StatementPlan) -> str:
         ]
         bucket = f"((__t + {off}) // {interval}) * {interval} - {off}"
         ctes.append(
-            f"ts{number} AS MATERIALIZED (SELECT {key_list}{bucket} AS __tb, "
+            f"ts{number} AS {materialized}(SELECT {key_list}{bucket} AS __tb, "
             f"{', '.join(series)} FROM ev{grouped} GROUP BY ALL)"
         )
 
