@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qrunner.engine.datadog.aggregate import run_aggregate
+from qrunner.engine.datadog.page import make_cursor, read_offset
 from qrunner.engine.store.datastore import LocalStore
 from qrunner.errors import QueryError
 from qrunner.sources import SOURCES
@@ -87,3 +90,19 @@ def test_a_cursor_belongs_to_its_request(store: LocalStore) -> None:
     other = {**BODY, "filter": {"from": "now-2d"}, "page": {"cursor": cursor}}
     with pytest.raises(QueryError, match=r"page\.cursor"):
         answer(store, other)
+
+
+@given(cursor=st.one_of(st.text(), st.text().map(lambda t: "qr1." + t), st.integers(), st.none()))
+def test_reading_any_cursor_gives_an_offset_or_a_query_error(cursor: Any) -> None:
+    try:
+        offset = read_offset({**BODY, "page": {"cursor": cursor}})
+    except QueryError as e:
+        assert "page.cursor" in str(e)
+    else:
+        assert offset == 0 and cursor is None
+
+
+def test_a_cursor_round_trips_to_its_offset() -> None:
+    assert read_offset({**BODY, "page": {"cursor": make_cursor(BODY, 40)}}) == 40
+    with pytest.raises(QueryError, match=r"page\.limit"):
+        read_offset({**BODY, "page": {"limit": 0}})
