@@ -313,7 +313,7 @@ def evaluate_checks(
         except Problem as e:
             status, message = Status.ERROR, e.message
         if status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
-            reasons = [result.partial_reason or "partial result"] if result.partial else []
+            reasons = [f"{result.partial_reason}: partial result"] if result.partial else []
             reasons += [f"warning: {w}" for w in result.warnings]
             status, message = Status.WARN, f"{message}; not trusted as a pass: {'; '.join(reasons)}"
         outcomes.append(

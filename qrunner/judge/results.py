@@ -34,7 +34,7 @@ class QueryResult:
     buckets: list[Bucket]
     grouped: bool
     partial: bool = False  # meta.status == "timeout", or pages left unread: never pass silently
-    partial_reason: str = ""
+    partial_reason: str = ""  # why, in words: "the query timed out", "not every page was fetched"
     warnings: list[str] = field(default_factory=list)
 
 
@@ -98,11 +98,11 @@ def normalize_response(source: Source, response: dict[str, Any], *, grouped: boo
     ]
     reasons = []
     if meta.get("status") == "timeout":
-        reasons.append("the query timed out: partial result")
+        reasons.append("the query timed out")
     page = meta.get("page")
     if isinstance(page, dict) and page.get("after"):
         # A cursor left unfollowed (page cap, refused cursor): groups are missing.
-        reasons.append("not every page was fetched: partial result")
+        reasons.append("not every page was fetched")
     return QueryResult(
         response=response,
         buckets=buckets,
