@@ -177,7 +177,9 @@ def build_statement(plan: StatementPlan) -> str:
             order = f"__s {level.order} NULLS LAST, k{i} ASC"
         partition = f"PARTITION BY {', '.join(keys[: i - 1])} " if i > 1 else ""
         first = plan.offset + 1 if i == 1 else 1
-        ctes.append(f"g{i} AS ({candidates})")
+        # g1 is read twice when the top-level groups are also counted (for pages).
+        once = "MATERIALIZED " if i == 1 and plan.count_groups else ""
+        ctes.append(f"g{i} AS {once}({candidates})")
         ctes.append(
             f"r{i} AS (SELECT {current}{ranks}, row_number() OVER ({partition}ORDER BY {order}) "
             f"AS r{i} FROM g{i} QUALIFY r{i} BETWEEN {first} AND {first + level.limit - 1})"
