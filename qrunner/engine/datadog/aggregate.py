@@ -17,7 +17,9 @@ Semantics and the choices made where the APIs don't say:
   histogram of one, or an unknown aggregation are a :class:`QueryError` (the API's 400). An
   attribute no event has is not an error: its values are null.
 * group_by: events lacking a facet are in no bucket unless ``missing`` gives their value;
-  limits apply per level; boolean facet values are ``"true"``/``"false"``; histogram buckets
+  limits apply per level, and each level's groups are chosen among the events having its
+  facet, whatever deeper facets they lack (a parent whose events all lack the child facet
+  yields no bucket; its sort value counts all its events — API-FACTS); boolean facet values are ``"true"``/``"false"``; histogram buckets
   are keyed by their lower bound and values outside ``[min, max]`` are left out (at most 100
   buckets). ``total`` adds, per kept parent bucket, one bucket keyed ``$facet_total`` (or the
   given string/number) over *all* matching events of that parent, placed after the others.
