@@ -19,10 +19,11 @@ Semantics and the choices made where the APIs don't say:
 * group_by: events lacking a facet are in no bucket unless ``missing`` gives their value;
   limits apply per level, and each level's groups are chosen among the events having its
   facet, whatever deeper facets they lack (a parent whose events all lack the child facet
-  yields no bucket; its sort value counts all its events — API-FACTS); boolean facet values are ``"true"``/``"false"``; histogram buckets
-  are keyed by their lower bound and values outside ``[min, max]`` are left out (at most 100
-  buckets). ``total`` adds, per kept parent bucket, one bucket keyed ``$facet_total`` (or the
-  given string/number) over *all* matching events of that parent, placed after the others.
+  yields no bucket; its sort value counts all its events — API-FACTS); boolean facet values
+  are ``"true"``/``"false"``; histogram buckets are keyed by their lower bound and values
+  outside ``[min, max]`` are left out (at most 100 buckets). ``total`` adds, per kept parent
+  bucket, one bucket keyed ``$facet_total`` (or the given string/number) over *all* matching
+  events of that parent, placed after the others.
 * pages (tests aggregate only, :mod:`.page`): when the top level has more groups
   than its ``limit``, ``meta.page.after`` is a cursor; the follow-up with ``page.cursor``
   answers the next groups. A top-level ``total`` comes with the last page.
