@@ -44,7 +44,7 @@ def main() -> int:
         def compare(case: Case) -> None:
             nonlocal tried
             tried += 1
-            found = differences(every_page(store, case.body), events, case)
+            found = differences(every_page(store, case.body, case.source), events, case)
             assert not found, "\n".join([f"request: {case.body}", *found])
 
         started = time.perf_counter()

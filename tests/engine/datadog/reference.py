@@ -215,12 +215,12 @@ def _series(
 
 
 def evaluate(
-    events: Sequence[Event], request: dict[str, Any], query: Query | None
+    events: Sequence[Event], request: dict[str, Any], query: Query | None, *, paged: bool
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
-    """(by, computes) per bucket, in the order of all pages put together (the top level's
-    ``limit`` is the page size: every top-level group is answered, page after page).
-    ``request`` is a tests aggregate body whose timeseries computes carry ``interval_ms``;
-    ``query`` is its ``filter.query`` as a tree."""
+    """(by, computes) per bucket, in the answer's order. ``paged`` (tests aggregate): all
+    pages put together — the top level's ``limit`` is the page size, every top-level group is
+    answered, page after page. ``request`` is an aggregate body (unwrapped) whose timeseries
+    computes carry ``interval_ms``; ``query`` is its ``filter.query`` as a tree."""
     start, end = request["filter"]["from"], request["filter"]["to"]
     matched = [
         e for e in events if start <= e["timestamp"] < end and (query is None or query.matches(e))
@@ -234,7 +234,7 @@ def evaluate(
                 found.append((ranks, by, here))
             return
         level = levels[index]
-        if index == 0:
+        if index == 0 and paged:
             level = {**level, "limit": len(here)}  # every page
         for rank, (key, group) in enumerate(_chosen(level, here), start=1):
             descend(index + 1, group, {**by, level["facet"]: key}, (*ranks, rank))

@@ -1,9 +1,9 @@
 """The dataset and the generated requests that compare the engine with :mod:`.reference`.
 
 Shared by the test (a few hundred cases, fixed seed) and ``tests/bench/reference_run.py``
-(thousands, any seed). Requests are Hypothesis strategies; each case is a tests aggregate body
-for the engine, the same body with intervals in milliseconds for the reference, and the query
-as a tree.
+(thousands, any seed). Requests are Hypothesis strategies; each case is an aggregate body for
+one of the three Datadog sources (the same events are loaded as each dataset), the same body
+with intervals in milliseconds for the reference, and the query as a tree.
 """
 
 from __future__ import annotations
@@ -63,11 +63,16 @@ def make_events(count: int = 2500, seed: int = 10) -> list[Event]:
     return events
 
 
+SOURCES = ("datadog.ci_tests", "datadog.ci_pipelines", "datadog.spans")
+PAGED = "datadog.ci_tests"  # the one source that answers pages
+
+
 def write_events(events: list[Event], directory: Path) -> Path:
-    """The events as JSON Lines under ``directory/ci_tests``; returns the data directory."""
-    (directory / "ci_tests").mkdir(parents=True, exist_ok=True)
-    with (directory / "ci_tests" / "events.jsonl").open("w", encoding="utf-8") as sink:
-        sink.writelines(json.dumps(event) + "\n" for event in events)
+    """The same events as each Datadog dataset (JSON Lines); returns the data directory."""
+    for dataset in ("ci_tests", "ci_pipelines", "spans"):
+        (directory / dataset).mkdir(parents=True, exist_ok=True)
+        with (directory / dataset / "events.jsonl").open("w", encoding="utf-8") as sink:
+            sink.writelines(json.dumps(event) + "\n" for event in events)
     return directory
 
 
@@ -146,8 +151,9 @@ def _level(draw: st.DrawFn, facet: str) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Case:
-    body: dict[str, Any]  # for the engine
-    reference: dict[str, Any]  # the same, with timeseries intervals in milliseconds
+    source: str  # datadog.ci_tests, datadog.ci_pipelines or datadog.spans
+    body: dict[str, Any]  # for the engine (spans: wrapped)
+    reference: dict[str, Any]  # unwrapped, with timeseries intervals in milliseconds
     query: Query | None
 
 
@@ -173,7 +179,11 @@ def cases(draw: st.DrawFn) -> Case:
     if query is not None:
         window["query"] = query.render()
     body = {"compute": computes, "filter": window, "group_by": levels}
-    return Case(body, {**body, "compute": reference_computes}, query)
+    source = draw(st.sampled_from([PAGED, PAGED, *SOURCES]))
+    sent = body
+    if source == "datadog.spans":
+        sent = {"data": {"type": "aggregate_request", "attributes": body}}
+    return Case(source, sent, {**body, "compute": reference_computes}, query)
 
 
 # -- comparison ------------------------------------------------------------------------------
@@ -192,7 +202,7 @@ def _millis(text: str) -> int:
 def differences(engine: list[dict[str, Any]], events: list[Event], case: Case) -> list[str]:
     """What differs between the engine's buckets (all pages) and the reference, bucket by
     bucket; empty when they agree."""
-    expected = evaluate(events, case.reference, case.query)
+    expected = evaluate(events, case.reference, case.query, paged=case.source == PAGED)
     found = []
     if len(engine) != len(expected):
         found.append(f"{len(engine)} buckets, the reference has {len(expected)}")
