@@ -57,6 +57,7 @@ def every_page(
     raise AssertionError(f"more than {MAX_PAGES} pages")
 
 
+@pytest.mark.slow  # 15-50 s: 250 generated requests, most of the time in DuckDB
 @seed(20241129)
 @settings(
     max_examples=CASES_IN_CI,
