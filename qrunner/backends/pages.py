@@ -18,8 +18,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from qrunner.errors import QueryError
+from qrunner.limits import MAX_PAGES
 
-MAX_PAGES = 10  # follow-up requests per query; beyond that the answer is partial
+__all__ = ["MAX_PAGES", "follow_pages", "next_page_request", "page_cursor"]
 
 Fetch = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
 
