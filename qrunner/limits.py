@@ -41,6 +41,7 @@ MAX_RENDER_INT_BITS = 4096  # an integer a template computes with ** (10 ** 10 *
 # --- the run ---------------------------------------------------------------------------------
 INTERRUPT_GRACE_SECONDS = 2.0  # after SIGINT/SIGTERM, the wait for the local engine's lock
 MESSAGE_EXCERPT_CHARS = 200  # a value quoted in a message is cut to this many characters
+MAX_PAGES = 10  # tests aggregate follow-up pages per query; beyond that the result is partial
 
 # --- data values ---------------------------------------------------------------------------------
 MAX_LINE_WARNINGS = 20  # warnings listed per JSON Lines file (then "... and N more")

@@ -64,3 +64,26 @@ def run_cli(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
         return out
 
     yield invoke
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _engine_answers_match_their_schemas() -> Iterator[None]:
+    """Invariant: every answer the local engine gives, in any test, validates against the
+    response schema of its endpoint. A violation fails the test that caused it and the run."""
+    from qrunner.engine.datadog.aggregate import observe_answers
+    from qrunner.validate.schemastore import validate_instance
+
+    violations: list[str] = []
+
+    def check(source: object, answer: dict[str, object]) -> None:
+        name = f"{getattr(source, 'schema', '?')}.response"
+        issues = validate_instance(name, answer)
+        if issues:
+            found = f"{name}: " + "; ".join(str(issue) for issue in issues[:5])
+            violations.append(found)
+            raise AssertionError(f"the engine's answer breaks its response schema: {found}")
+
+    stop = observe_answers(check)
+    yield
+    stop()
+    assert not violations, "engine answers broke their response schemas:\n" + "\n".join(violations)

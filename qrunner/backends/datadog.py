@@ -9,14 +9,14 @@ Site → host mapping for Product Analytics' intake lives here too, next to the 
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
 from typing import Any
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.backends.http import DEFAULT_BUDGETS, HttpClient, RetryPolicy
 from qrunner.backends.pacing import Budget
-from qrunner.errors import QueryError, UsageError
+from qrunner.backends.pages import follow_pages
+from qrunner.errors import UsageError
 from qrunner.secrets import register_secret
 
 DEFAULT_SITE = "datadoghq.com"
@@ -33,7 +33,6 @@ SITES = (
 )
 # Product Analytics is not offered on these sites.
 NO_PRODUCT_ANALYTICS = ("uk1.datadoghq.com", "ddog-gov.com", "us2.ddog-gov.com")
-MAX_PAGES = 10  # tests aggregate's advisory cursor is followed at most this many times
 TESTS_PATH = "/api/v2/ci/tests/analytics/aggregate"
 SPANS_PATH = "/api/v2/spans/analytics/aggregate"
 
@@ -140,62 +139,11 @@ class DatadogBackend:
         path = query.source.path
         reply = await self.client.request("POST", path, json_body=query.request)
         response = reply.body if isinstance(reply.body, dict) else {"data": reply.body}
-        if path == TESTS_PATH:
-            response = await self._follow_pages(query.request, response)
-        return response
+        if path != TESTS_PATH:
+            return response
 
-    async def _follow_pages(self, request: dict[str, Any], first: dict[str, Any]) -> dict[str, Any]:
-        """Follow tests aggregate's ``meta.page.after`` (advisory: no request declares a page
-        field), concatenating buckets; a refused or looping cursor stops with a warning."""
-        if _cursor(first) is None:  # the usual case: nothing to follow, nothing to copy
-            return first
-        response = copy.deepcopy(first)
-        seen: set[str] = set()
-        for _ in range(MAX_PAGES):
-            cursor = _cursor(response)
-            if cursor is None or cursor in seen:
-                return response
-            seen.add(cursor)
-            try:
-                reply = await self.client.request(
-                    "POST", TESTS_PATH, json_body={**request, "page": {"cursor": cursor}}
-                )
-            except QueryError as exc:
-                _warn(response, f"stopped following meta.page.after: {exc}")
-                return response
-            page = reply.body if isinstance(reply.body, dict) else {}
-            buckets = (page.get("data") or {}).get("buckets") or []
-            response.setdefault("data", {}).setdefault("buckets", []).extend(buckets)
-            meta = dict(page.get("meta") or {})
-            for key in ("status", "warnings"):
-                if key in meta:
-                    _merge_meta(response, key, meta[key])
-            response_meta = response.setdefault("meta", {})
-            response_meta.pop("page", None)
-            if buckets and meta.get("page"):
-                response_meta["page"] = meta["page"]
-        if _cursor(response) is not None:
-            _warn(response, f"more buckets than {MAX_PAGES} pages; the rest were not fetched")
-        return response
+        async def fetch(body: dict[str, Any]) -> dict[str, Any]:
+            reply = await self.client.request("POST", TESTS_PATH, json_body=body)
+            return reply.body if isinstance(reply.body, dict) else {}
 
-
-def _cursor(response: dict[str, Any]) -> str | None:
-    page = (response.get("meta") or {}).get("page") or {}
-    after = page.get("after") if isinstance(page, dict) else None
-    return after if isinstance(after, str) and after else None
-
-
-def _merge_meta(response: dict[str, Any], key: str, value: Any) -> None:
-    meta = response.setdefault("meta", {})
-    if key == "status":
-        # One partial page makes the whole answer partial.
-        if value == "timeout" or "status" not in meta:
-            meta["status"] = value
-    elif isinstance(value, list):
-        meta.setdefault("warnings", []).extend(value)
-
-
-def _warn(response: dict[str, Any], text: str) -> None:
-    response.setdefault("meta", {}).setdefault("warnings", []).append(
-        {"code": "qrunner", "title": text}
-    )
+        return await follow_pages(query.request, response, fetch)

@@ -84,7 +84,8 @@ class LocalAnswerer:
         source = SOURCES[source_name]
         try:
             query = PreparedQuery(spec_name="emulator", source=source, request=request)
-            return 200, await self._backend.execute(query)
+            # One page, as the API answers: the client follows meta.page.after itself.
+            return 200, await asyncio.to_thread(self._backend.answer, query)
         except QueryError as exc:
             if source.backend == "tekton":
                 return 400, getattr(exc, "body", None) or {"code": 3, "message": str(exc)}

@@ -24,8 +24,9 @@ A timeseries value becomes one number by ``reduce`` (``last`` default, ``first``
 No data — no buckets, or no bucket with a value — is resolved by ``no_data``: ``pass``
 (reported as ``no_data``), ``warn``, ``fail`` (default: fail closed) or ``error``.
 
-A partial result (the query timed out) or one with warnings never passes silently: a check
-that would pass (or resolve to ``no_data``) is reported as ``warn`` with the reason.
+A partial result (the query timed out, or pages were left unread) or one with warnings never
+passes silently: a check that would pass (or resolve to ``no_data``) is reported as ``warn``
+with the reason.
 """
 
 from __future__ import annotations
@@ -312,7 +313,7 @@ def evaluate_checks(
         except Problem as e:
             status, message = Status.ERROR, e.message
         if status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
-            reasons = ["the query timed out: partial result"] if result.partial else []
+            reasons = [f"{result.partial_reason}: partial result"] if result.partial else []
             reasons += [f"warning: {w}" for w in result.warnings]
             status, message = Status.WARN, f"{message}; not trusted as a pass: {'; '.join(reasons)}"
         outcomes.append(

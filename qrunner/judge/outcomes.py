@@ -103,6 +103,7 @@ class SpecOutcome:
     duration_s: float
     warnings: list[str] = field(default_factory=list)
     partial: bool = False
+    partial_reason: str = "the query timed out"  # or "not every page was fetched"
     tags: list[str] = field(default_factory=list)
     error_code: ExitCode | None = None
     tick: datetime | None = None  # scheduled specs: the tick this outcome measured

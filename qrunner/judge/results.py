@@ -33,7 +33,8 @@ class QueryResult:
     response: dict[str, Any]
     buckets: list[Bucket]
     grouped: bool
-    partial: bool = False  # meta.status == "timeout": never pass silently
+    partial: bool = False  # meta.status == "timeout", or pages left unread: never pass silently
+    partial_reason: str = ""  # why, in words: "the query timed out", "not every page was fetched"
     warnings: list[str] = field(default_factory=list)
 
 
@@ -95,10 +96,18 @@ def normalize_response(source: Source, response: dict[str, Any], *, grouped: boo
         str(w.get("title") or w.get("detail") or w) if isinstance(w, dict) else str(w)
         for w in (meta.get("warnings") or [])
     ]
+    reasons = []
+    if meta.get("status") == "timeout":
+        reasons.append("the query timed out")
+    page = meta.get("page")
+    if isinstance(page, dict) and page.get("after"):
+        # A cursor left unfollowed (page cap, refused cursor): groups are missing.
+        reasons.append("not every page was fetched")
     return QueryResult(
         response=response,
         buckets=buckets,
         grouped=grouped,
-        partial=meta.get("status") == "timeout",
+        partial=bool(reasons),
+        partial_reason="; ".join(reasons),
         warnings=warnings,
     )

@@ -85,7 +85,7 @@ def _spec_lines(spec: SpecOutcome, widths: tuple[int, int, int]) -> list[Line]:
         lines.append([("  error: ", _STYLES[Status.ERROR]), (first, None)])
         lines.extend([[(" " * 9 + more, None)] for more in rest])
     if spec.partial:
-        lines.append([("  ! partial result: the query timed out", _STYLES[Status.WARN])])
+        lines.append([(f"  ! partial result: {spec.partial_reason}", _STYLES[Status.WARN])])
     lines.extend([[("  ! warning: ", _STYLES[Status.WARN]), (w, None)] for w in spec.warnings])
     for check in spec.checks:
         lines.extend(_check_lines(check, widths))

@@ -114,7 +114,7 @@ def _testsuite(spec: SpecOutcome, timestamp: str) -> ET.Element:
         if value is not None:
             ET.SubElement(properties, "property", name=key, value=_clean(value))
     suite.extend(cases)
-    notes = (["partial result: the query timed out"] if spec.partial else []) + [
+    notes = ([f"partial result: {spec.partial_reason}"] if spec.partial else []) + [
         f"warning: {w}" for w in spec.warnings
     ]
     if notes:

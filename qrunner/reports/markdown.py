@@ -76,7 +76,7 @@ class MarkdownReporter:
                 missed = ", ".join(format_timestamp(t) for t in spec.missed_ticks)
                 notes.append(f"- ⚠️ {name}: missed ticks {missed}")
             if spec.partial:
-                notes.append(f"- ⚠️ {name}: partial result (the query timed out)")
+                notes.append(f"- ⚠️ {name}: partial result ({spec.partial_reason})")
             notes += [f"- ⚠️ {name}: {escape_cell(w)}" for w in spec.warnings]
             for check in spec.checks:
                 observed = format_quantity(check.observed, check.unit)

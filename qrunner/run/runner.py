@@ -164,6 +164,7 @@ class _Run:
             lines = {i: loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
             outcome.checks = evaluate_checks(spec, source, rendered.request, result, lines=lines)
             outcome.partial = result.partial
+            outcome.partial_reason = result.partial_reason or outcome.partial_reason
             outcome.warnings = list(result.warnings)
         except asyncio.CancelledError:
             outcome.error = f"{self.stop_reason} before the query finished"

@@ -105,7 +105,7 @@ def test_spans_response_compute_is_checked() -> None:
     response = body["response"]["body"]
     response["data"][0]["attributes"]["compute"]["c0"] = True
     assert _messages("datadog.spans.response", response) == [
-        "data[0].attributes.compute.c0: expected string, number or array, got boolean true"
+        "data[0].attributes.compute.c0: expected string, number, array or null, got boolean true"
     ]
 
 

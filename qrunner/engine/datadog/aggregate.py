@@ -17,10 +17,16 @@ Semantics and the choices made where the APIs don't say:
   histogram of one, or an unknown aggregation are a :class:`QueryError` (the API's 400). An
   attribute no event has is not an error: its values are null.
 * group_by: events lacking a facet are in no bucket unless ``missing`` gives their value;
-  limits apply per level; boolean facet values are ``"true"``/``"false"``; histogram buckets
-  are keyed by their lower bound and values outside ``[min, max]`` are left out (at most 100
-  buckets). ``total`` adds, per kept parent bucket, one bucket keyed ``$facet_total`` (or the
-  given string/number) over *all* matching events of that parent, placed after the others.
+  limits apply per level, and each level's groups are chosen among the events having its
+  facet, whatever deeper facets they lack (a parent whose events all lack the child facet
+  yields no bucket; its sort value counts all its events — API-FACTS); boolean facet values
+  are ``"true"``/``"false"``; histogram buckets are keyed by their lower bound and values
+  outside ``[min, max]`` are left out (at most 100 buckets). ``total`` adds, per kept parent
+  bucket, one bucket keyed ``$facet_total`` (or the given string/number) over *all* matching
+  events of that parent, placed after the others.
+* pages (tests aggregate only, :mod:`.page`): when the top level has more groups
+  than its ``limit``, ``meta.page.after`` is a cursor; the follow-up with ``page.cursor``
+  answers the next groups. A top-level ``total`` comes with the last page.
 * no group_by: always exactly one bucket with ``"by": {}`` — with count 0 / null values when
   nothing matched (the API is only documented to answer ``buckets: []`` for a grouped query).
 * timeseries: points every ``interval`` (default: a round interval giving at most ~150 points)
@@ -36,12 +42,14 @@ import json
 import math
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from itertools import combinations
 from typing import Any
 
 from qrunner.engine.datadog.datemath import format_epoch_ms
+from qrunner.engine.datadog.page import PAGED_SOURCES, make_cursor, read_offset
 from qrunner.engine.datadog.request import AggregateRequest, Level, parse_request, sql_literal
 from qrunner.engine.datadog.search.sql import compile_search
 from qrunner.engine.datadog.sql import (
@@ -55,13 +63,35 @@ from qrunner.engine.store.datastore import LocalStore
 from qrunner.errors import QueryError
 from qrunner.sources import Source, aggregate_attributes
 
+_AFTER_ALL = 2**62  # a total bucket's rank: after its siblings, on any page
 _BUCKET_NAMESPACE = uuid.UUID("5b0f2a4e-8e0c-4b6e-9d8f-0b1c4c1f7a10")
+
+
+AnswerObserver = Callable[[Source, dict[str, Any]], None]
+_observers: list[AnswerObserver] = []
+
+
+def observe_answers(observer: AnswerObserver) -> Callable[[], None]:
+    """Have ``observer(source, answer)`` called with every answer :func:`run_aggregate` gives
+    (the test suite checks each against its endpoint's response schema); returns a function
+    that stops it."""
+    _observers.append(observer)
+    return lambda: _observers.remove(observer)
 
 
 def run_aggregate(
     store: LocalStore, source: Source, body: dict[str, Any], at: datetime
 ) -> dict[str, Any]:
     """Answer one aggregate request body for ``source`` as of ``at``."""
+    answer = _answer(store, source, body, at)
+    for observer in list(_observers):
+        observer(source, answer)
+    return answer
+
+
+def _answer(
+    store: LocalStore, source: Source, body: dict[str, Any], at: datetime
+) -> dict[str, Any]:
     started = time.monotonic()
     if source.wrapped and "data" not in body and body:
         raise QueryError(
@@ -73,21 +103,33 @@ def run_aggregate(
     request = parse_request(attributes, dataset.resolver, at, source.time_offset_key)
     where = (
         f"{TIME_COLUMN} >= {request.start_ms} AND {TIME_COLUMN} < {request.end_ms} "
-        f"AND {compile_search(request.query, dataset.resolver)}"
+        f"AND {compile_search(request.query, dataset.resolver, strict=False)}"
     )
+    paged = source.name in PAGED_SOURCES and bool(request.levels)
+    offset = read_offset(attributes) if paged else 0
     rows: list[dict[str, Any]] = []
+    more = False
     total_levels = [i for i, level in enumerate(request.levels) if level.total is not None]
     for size in range(len(total_levels) + 1):
         for replaced in combinations(total_levels, size):
-            plan = _plan(dataset, request, where, frozenset(replaced))
-            rows.extend(_execute(store, plan, request, frozenset(replaced)))
+            if more and 0 in replaced:
+                continue  # the top-level total comes with the last page
+            counted = paged and not replaced
+            plan = _plan(dataset, request, where, frozenset(replaced), offset, counted)
+            found = _execute(store, plan, request, frozenset(replaced))
+            if counted:
+                groups = next(row["__groups"] for row in found if row["__part"] == -1)
+                more = groups > offset + request.levels[0].limit
+            rows.extend(row for row in found if row["__part"] >= 0)
     buckets = _assemble(request, rows)
     request_id = _request_id(source, body, at)
-    meta = {
+    meta: dict[str, Any] = {
         "elapsed": int((time.monotonic() - started) * 1000),
         "request_id": request_id,
         "status": "done",
     }
+    if more:
+        meta["page"] = {"after": make_cursor(attributes, offset + request.levels[0].limit)}
     if not source.wrapped:
         return {"meta": meta, "data": {"buckets": buckets}}
     data = [
@@ -107,20 +149,33 @@ def _request_id(source: Source, body: dict[str, Any], at: datetime) -> str:
 
 
 def _plan(
-    dataset: Dataset, request: AggregateRequest, where: str, replaced: frozenset[int]
+    dataset: Dataset,
+    request: AggregateRequest,
+    where: str,
+    replaced: frozenset[int],
+    offset: int,
+    counted: bool,
 ) -> StatementPlan:
     levels = []
     for index, level in enumerate(request.levels):
         if index in replaced and level.total is not None:
-            levels.append(LevelPlan(sql_literal(level.total), None, 1, "ASC", None))
+            levels.append(LevelPlan(sql_literal(level.total), False, 1, "ASC", None))
         else:
             levels.append(
-                LevelPlan(level.key_sql, level.condition, level.limit, level.order, level.measure)
+                LevelPlan(level.key_sql, level.required, level.limit, level.order, level.measure)
             )
     computes = tuple(
         ComputePlan(c.key, c.aggregation, c.metric_sql, c.interval_ms) for c in request.computes
     )
-    return StatementPlan(dataset.table, where, tuple(levels), computes, request.offset_ms)
+    return StatementPlan(
+        dataset.table,
+        where,
+        tuple(levels),
+        computes,
+        request.offset_ms,
+        offset=0 if 0 in replaced else offset,
+        count_groups=counted,
+    )
 
 
 def _execute(
@@ -139,8 +194,7 @@ def _execute(
     rows = [dict(zip(names, row, strict=True)) for row in fetched]
     for row in rows:
         row["__ranks"] = tuple(
-            level.limit + 1 if i in replaced else row[f"r{i + 1}"]
-            for i, level in enumerate(request.levels)
+            _AFTER_ALL if i in replaced else row[f"r{i + 1}"] for i in range(len(request.levels))
         )
     return rows
 

@@ -41,8 +41,8 @@ class Compute:
 @dataclass(frozen=True, slots=True)
 class Level:
     facet: str  # as written in the request: the key of "by"
-    key_sql: str
-    condition: str | None
+    key_sql: str  # NULL for an event in no bucket of this level (unless ``missing`` fills it)
+    required: bool  # False when ``missing`` gives every event a key
     limit: int
     order: str  # ASC | DESC
     measure: tuple[str, str | None] | None
@@ -164,11 +164,13 @@ def _histogram(facet: str, column: Column | None, raw: Mapping[str, Any], where:
             f"{column.kind} facet"
         )
     if column is None:
-        return Level(facet, "CAST(NULL AS DOUBLE)", "false", 0, "ASC", None, None, True)
+        return Level(facet, "CAST(NULL AS DOUBLE)", True, 0, "ASC", None, None, True)
     v, lo, iv = column.sql, sql_literal(low), sql_literal(interval)
-    key = f"CAST({lo} + floor(({v} - {lo}) / {iv}) * {iv} AS DOUBLE)"
-    condition = f"{v} BETWEEN {lo} AND {sql_literal(high)}"
-    return Level(facet, key, condition, 0, "ASC", None, None, True)
+    key = (
+        f"CASE WHEN {v} BETWEEN {lo} AND {sql_literal(high)} "
+        f"THEN CAST({lo} + floor(({v} - {lo}) / {iv}) * {iv} AS DOUBLE) END"
+    )
+    return Level(facet, key, True, 0, "ASC", None, None, True)
 
 
 def _level(raw: Mapping[str, Any], index: int, resolver: FieldResolver) -> Level:
@@ -179,13 +181,13 @@ def _level(raw: Mapping[str, Any], index: int, resolver: FieldResolver) -> Level
     missing = raw.get("missing")
     if raw.get("histogram") is not None:
         base = _histogram(facet, column, _mapping(raw["histogram"], f"{where}.histogram"), where)
-        key, condition = base.key_sql, base.condition
+        key, required = base.key_sql, True
     elif column is None:
         key = "NULL" if missing is None else sql_literal(missing)
-        condition = "false" if missing is None else None
+        required = missing is None
     else:
         key = f"CAST({column.sql} AS VARCHAR)" if column.kind == "boolean" else column.sql
-        condition = f"{column.sql} IS NOT NULL" if missing is None else None
+        required = missing is None
         if missing is not None:
             same_kind = isinstance(missing, str) == (column.kind != "number")
             if not same_kind or column.kind == "boolean":
@@ -224,7 +226,7 @@ def _level(raw: Mapping[str, Any], index: int, resolver: FieldResolver) -> Level
     return Level(
         facet,
         key,
-        condition,
+        required,
         limit,
         order.upper(),
         measure,

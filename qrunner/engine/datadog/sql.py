@@ -5,10 +5,11 @@ Shape of the statement for ``n`` group-by levels (``k1..kn`` are the group keys)
     ev    the matching events: time, keys, metric values (one scan of the table)
     fin   total computes per group (k1..kn), and the last level's sort measure
     tsJ   timeseries computes per group and time bucket, one per distinct interval
-    gI/rI level I: candidate groups under each kept parent, ranked by the level's sort and
-          cut to its limit (limits apply per level: the top 10 of level 2 *within* each kept
-          level-1 value); alphabetical levels take their keys from fin/ts, measure levels
-          above the last one scan ev again
+    gI/rI level I: candidate groups under each kept parent among the events having key I
+          (whatever deeper keys they lack), ranked by the level's sort and cut to its limit
+          (limits apply per level: the top 10 of level 2 *within* each kept level-1 value);
+          the last level and alphabetical levels without deeper required keys take their
+          groups from fin/ts, the others scan ev again
     → UNION ALL of fin and the tsJ joined to the kept groups, ordered by ranks and time.
 
 Everything is aggregated in DuckDB; Python only reshapes the (small) result.
@@ -38,7 +39,7 @@ class ComputePlan:
 @dataclass(frozen=True, slots=True)
 class LevelPlan:
     key: str  # SQL of the group key (missing, histogram and booleans already applied)
-    condition: str | None  # what an event needs to be in a bucket of this level
+    required: bool  # an event whose key is NULL is in no bucket of this level
     limit: int
     order: str  # ASC | DESC
     measure: tuple[str, str | None] | None  # (aggregation, metric SQL) for a measure sort
@@ -51,6 +52,8 @@ class StatementPlan:
     levels: tuple[LevelPlan, ...]
     computes: tuple[ComputePlan, ...]
     offset_ms: int = 0  # the zone's offset: buckets align to local midnight, local hours...
+    offset: int = 0  # top-level groups skipped (a follow-up page)
+    count_groups: bool = False  # also answer how many top-level groups there are
 
 
 def aggregate_expression(aggregation: str, value: str | None) -> str:
@@ -84,9 +87,18 @@ def _join(parent: int, keys: list[str]) -> str:
     return f" JOIN r{parent} USING ({', '.join(keys[:parent])})" if parent else ""
 
 
+def _present(levels: tuple[LevelPlan, ...], keys: list[str], chosen: range) -> list[str]:
+    return [f"{keys[i]} IS NOT NULL" for i in chosen if levels[i].required]
+
+
+def _where(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
 def build_statement(plan: StatementPlan) -> str:
     """One SQL statement answering ``plan``; result columns ``__part``, ``__tb``, ``k1..kn``,
-    ``r1..rn`` and one column per compute key (``__part`` 0 = totals, J+1 = interval J)."""
+    ``r1..rn`` and one column per compute key (``__part`` 0 = totals, J+1 = interval J,
+    -1 = the number of top-level groups, in ``__groups``, when ``plan.count_groups``)."""
     levels = plan.levels
     keys = [f"k{i}" for i in range(1, len(levels) + 1)]
     metrics: dict[str, str] = {}
@@ -103,8 +115,9 @@ def build_statement(plan: StatementPlan) -> str:
     selected = [f"{TIME_COLUMN} AS __t"]
     selected += [f"{level.key} AS {key}" for level, key in zip(levels, keys, strict=True)]
     selected += [f"{sql} AS {alias}" for sql, alias in metrics.items()]
-    where = [plan.where, *(level.condition for level in levels if level.condition)]
-    ctes = [f"ev AS (SELECT {', '.join(selected)} FROM {plan.table} WHERE {' AND '.join(where)})"]
+    ctes = [f"ev AS (SELECT {', '.join(selected)} FROM {plan.table} WHERE {plan.where})"]
+    # Events in a bucket of the deepest level: every level's key is present.
+    grouped = _where(_present(levels, keys, range(len(levels))))
 
     group = f" GROUP BY {', '.join(keys)}" if keys else ""
     key_list = "".join(f"{key}, " for key in keys)
@@ -112,12 +125,17 @@ def build_statement(plan: StatementPlan) -> str:
     intervals = sorted({c.interval_ms for c in plan.computes if c.interval_ms is not None})
     last_measure = levels[-1].measure if levels else None
     need_fin = bool(totals) or last_measure is not None or not intervals
+    # Grouped, fin (or ts0) is read again to rank the groups: compute it once. Ungrouped, it
+    # is read once, and materialising it would only stop DuckDB's optimiser.
+    materialized = "MATERIALIZED " if levels else ""
     if need_fin:
         fin = [f"{agg(c.aggregation, c.metric)} AS {c.key}" for c in totals]
         if last_measure is not None:
             fin.append(f"{agg(*last_measure)} AS __s")
         fin.append("count(*) AS __n")
-        ctes.append(f"fin AS MATERIALIZED (SELECT {key_list}{', '.join(fin)} FROM ev{group})")
+        ctes.append(
+            f"fin AS {materialized}(SELECT {key_list}{', '.join(fin)} FROM ev{grouped}{group})"
+        )
     off = plan.offset_ms
     for number, interval in enumerate(intervals):
         series = [
@@ -127,8 +145,8 @@ def build_statement(plan: StatementPlan) -> str:
         ]
         bucket = f"((__t + {off}) // {interval}) * {interval} - {off}"
         ctes.append(
-            f"ts{number} AS MATERIALIZED (SELECT {key_list}{bucket} AS __tb, "
-            f"{', '.join(series)} FROM ev GROUP BY ALL)"
+            f"ts{number} AS {materialized}(SELECT {key_list}{bucket} AS __tb, "
+            f"{', '.join(series)} FROM ev{grouped} GROUP BY ALL)"
         )
 
     source = "fin" if need_fin else "ts0"
@@ -136,25 +154,41 @@ def build_statement(plan: StatementPlan) -> str:
         current = ", ".join(keys[:i])
         ranks = "".join(f", r{j}" for j in range(1, i))
         join = _join(i - 1, keys)
-        if level.measure is None:
+        # A level's groups are chosen among the events having its key (and its kept parents'),
+        # whatever deeper levels they lack: a parent is never replaced by the next one for
+        # want of children, and its sort value is computed over all of its events.
+        deeper_all_present = not any(lv.required for lv in levels[i:])
+        if level.measure is None and deeper_all_present:
             candidates = f"SELECT DISTINCT {current}{ranks} FROM {source}{join}"
+        elif level.measure is None:
+            present = _where(_present(levels, keys, range(i - 1, i)))
+            candidates = f"SELECT DISTINCT {current}{ranks} FROM ev{join}{present}"
+        elif i == len(levels):
+            candidates = f"SELECT {current}{ranks}, __s FROM fin{join}"
+        else:
+            present = _where(_present(levels, keys, range(i - 1, i)))
+            measure = agg(*level.measure)
+            candidates = (
+                f"SELECT {current}{ranks}, {measure} AS __s FROM ev{join}{present} GROUP BY ALL"
+            )
+        if level.measure is None:
             order = f"k{i} {level.order}"
         else:
-            if i == len(levels):
-                candidates = f"SELECT {current}{ranks}, __s FROM fin{join}"
-            else:
-                measure = agg(*level.measure)
-                candidates = f"SELECT {current}{ranks}, {measure} AS __s FROM ev{join} GROUP BY ALL"
             order = f"__s {level.order} NULLS LAST, k{i} ASC"
         partition = f"PARTITION BY {', '.join(keys[: i - 1])} " if i > 1 else ""
-        ctes.append(f"g{i} AS ({candidates})")
+        first = plan.offset + 1 if i == 1 else 1
+        # g1 is read twice when the top-level groups are also counted (for pages).
+        once = "MATERIALIZED " if i == 1 and plan.count_groups else ""
+        ctes.append(f"g{i} AS {once}({candidates})")
         ctes.append(
             f"r{i} AS (SELECT {current}{ranks}, row_number() OVER ({partition}ORDER BY {order}) "
-            f"AS r{i} FROM g{i} QUALIFY r{i} <= {level.limit})"
+            f"AS r{i} FROM g{i} QUALIFY r{i} BETWEEN {first} AND {first + level.limit - 1})"
         )
 
     kept = _join(len(levels), keys)
     parts = []
+    if plan.count_groups and levels:
+        parts.append("SELECT -1 AS __part, count(*) AS __groups FROM g1")
     if need_fin:
         parts.append(f"SELECT 0 AS __part, CAST(NULL AS BIGINT) AS __tb, * FROM fin{kept}")
     parts += [f"SELECT {n + 1} AS __part, * FROM ts{n}{kept}" for n in range(len(intervals))]

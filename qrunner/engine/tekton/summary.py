@@ -113,7 +113,8 @@ def parse_summary_query(params: Mapping[str, str]) -> SummaryQuery:
         raise TektonQueryError(_PARENT_MESSAGE)
     namespace, result_name = match.groups()
 
-    items = params.get("summary", "").strip().split(",")
+    # Split as given: the server trims group_by and order_by, never the summary or its items.
+    items = params.get("summary", "").split(",")
     if items == [""]:
         items.append("total")  # the server's default, which the empty item before it defeats
     for item in items:

@@ -50,15 +50,19 @@ _NUMBER = re.compile(
 )
 
 
-def compile_node(node: Node, resolver: FieldResolver) -> str:
-    """The SQL predicate for one parsed query."""
+def compile_node(node: Node, resolver: FieldResolver, *, strict: bool = True) -> str:
+    """The SQL predicate for one parsed query; with ``strict=False`` it may be NULL where it
+    does not match, which a WHERE clause reads the same as false (leaves under a ``NOT`` stay
+    strict). Leaving the ``coalesce`` out there lets DuckDB push the comparisons into its scan."""
     match node:
         case MatchAll():
             return "true"
         case And(operands):
-            return "(" + " AND ".join(compile_node(each, resolver) for each in operands) + ")"
+            parts = (compile_node(each, resolver, strict=strict) for each in operands)
+            return "(" + " AND ".join(parts) + ")"
         case Or(operands):
-            return "(" + " OR ".join(compile_node(each, resolver) for each in operands) + ")"
+            parts = (compile_node(each, resolver, strict=strict) for each in operands)
+            return "(" + " OR ".join(parts) + ")"
         case Not(operand):
             return f"(NOT {compile_node(operand, resolver)})"
         case FreeText(word):
@@ -68,7 +72,9 @@ def compile_node(node: Node, resolver: FieldResolver) -> str:
             if column is None:
                 return "false"
             condition = compile_test(column, test)
-            return "false" if condition is None else f"coalesce({condition}, false)"
+            if condition is None:
+                return "false"
+            return f"coalesce({condition}, false)" if strict else f"({condition})"
     raise TypeError(f"not a search node: {node!r}")  # pragma: no cover - Node is closed
 
 
@@ -188,6 +194,7 @@ def quote_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def compile_search(query: str, resolver: FieldResolver) -> str:
-    """A DuckDB boolean expression selecting the rows ``query`` matches; never NULL."""
-    return compile_node(parse_search(query), resolver)
+def compile_search(query: str, resolver: FieldResolver, *, strict: bool = True) -> str:
+    """A DuckDB boolean expression selecting the rows ``query`` matches; never NULL, unless
+    ``strict=False`` (for a WHERE clause, where NULL selects nothing, like false)."""
+    return compile_node(parse_search(query), resolver, strict=strict)
