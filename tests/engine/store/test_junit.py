@@ -112,3 +112,35 @@ def test_junit_loads_with_json_lines(tmp_path: Path) -> None:
         ).fetchone()
     assert failed == (2,)
     store.close()
+
+
+def test_a_nested_testsuites_lends_its_properties_and_clock(tmp_path: Path) -> None:
+    report = write(
+        tmp_path / "svc" / "merged.xml",
+        """<testsuites>
+          <properties><property name="git.branch" value="main"/></properties>
+          <testsuites name="job-api" timestamp="2024-07-01T10:00:00Z">
+            <properties><property name="ci.job.name" value="api"/></properties>
+            <testsuite name="api"><testcase name="a" time="1"/></testsuite>
+          </testsuites>
+          <testsuite name="web" timestamp="2024-07-01T12:00:00Z">
+            <testcase name="b" time="1"/>
+          </testsuite>
+        </testsuites>""",
+    )
+    events, warnings = load_junit(report)
+    assert warnings == []
+    tests = {e["test.name"]: e for e in events if e["test_level"] == "test"}
+    assert tests["a"]["ci.job.name"] == "api" and "ci.job.name" not in tests["b"]
+    assert {e["git.branch"] for e in tests.values()} == {"main"}
+    assert tests["a"]["timestamp"] == "2024-07-01T10:00:00.000Z"
+    assert tests["a"]["test.suite_path"] == "api"
+
+
+def test_testsuites_nested_too_deep_are_a_warning(tmp_path: Path) -> None:
+    depth = 200
+    text = "<testsuites>" * depth + '<testsuite name="s"><testcase name="t"/></testsuite>'
+    report = write(tmp_path / "svc" / "deep.xml", text + "</testsuites>" * depth)
+    events, warnings = load_junit(report, time=None)
+    assert events == []
+    assert [w.message for w in warnings][-1:] == ["testsuites nested deeper than 64: skipped"]
