@@ -225,16 +225,22 @@ def _mark_attempts(report: _Report) -> None:
 
 
 def unify_key_case(events: list[dict[str, Any]]) -> None:
-    """Spell each attribute the way it was first spelled (``Foo`` then ``foo`` → ``Foo``).
+    """Spell each attribute one way: in all lower case when some event does, else the way it
+    was first spelled (``Foo`` then ``FOO`` → ``Foo``), as JSON Lines files are.
 
     Reports may spell one property differently; DuckDB, whose column names ignore case, would
     otherwise load the second spelling as a column ``foo_1``."""
     spelling: dict[str, str] = {}
     for event in events:
-        for key in list(event):
+        for key in event:
             first = spelling.setdefault(key.lower(), key)
-            if first != key:
-                event[first] = event.pop(key)
+            if first != key and key == key.lower():
+                spelling[key.lower()] = key
+    for event in events:
+        for key in list(event):
+            chosen = spelling[key.lower()]
+            if chosen != key:
+                event[chosen] = event.pop(key)
 
 
 def _group_children(group: Element) -> list[Element]:

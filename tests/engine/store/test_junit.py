@@ -144,3 +144,26 @@ def test_testsuites_nested_too_deep_are_a_warning(tmp_path: Path) -> None:
     events, warnings = load_junit(report, time=None)
     assert events == []
     assert [w.message for w in warnings][-1:] == ["testsuites nested deeper than 64: skipped"]
+
+
+def test_a_property_in_two_letter_cases_is_one_column_spelled_as_json_lines_are(
+    tmp_path: Path,
+) -> None:
+    prop = '<testsuite name="s"><properties><property name="{}" value="{}"/></properties>'
+    for name, key, value in (
+        ("a", "Team.Name", "x"),
+        ("b", "team.name", "y"),
+        ("c", "TEAM.NAME", "z"),
+    ):
+        text = prop.format(key, value) + f'<testcase name="{name}"/></testsuite>'
+        write(tmp_path / "data" / "ci_tests" / "svc" / f"{name}.xml", text)
+    store = LocalStore(tmp_path / "data", tmp_path / "cache")
+    table = store.dataset("ci_tests")
+    with store.cursor() as cursor:
+        columns = [r[0] for r in cursor.execute(f"DESCRIBE {table.table}").fetchall()]
+        values = cursor.execute(
+            f"""SELECT "team.name" FROM {table.table} WHERE test_level = 'test' ORDER BY 1"""
+        ).fetchall()
+    assert [c for c in columns if c.lower().startswith("team.")] == ["team.name"]
+    assert values == [("x",), ("y",), ("z",)]
+    store.close()
