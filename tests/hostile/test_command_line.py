@@ -294,26 +294,74 @@ def test_odd_answers_are_judged_safely(
     assert len(outcome.stdout) < 5000, "messages quote bounded excerpts"
 
 
-def test_an_unexpected_exception_is_that_specs_internal_error(
-    odd_api: tuple[str, list[Any]], tmp_path: Path, hostile: Any
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ({"data": {"buckets": [{"by": 5, "computes": {"c0": 1}}]}}, "data.buckets[0].by is 5"),
+        (
+            {"data": {"buckets": [{"computes": {"c0": [{"time": "t", "value": "x"}]}}]}},
+            'data.buckets[0].computes.c0[0].value is "x", not a number',
+        ),
+        ({"data": ["bucket"]}, 'data[0] is "bucket", not an object'),
+    ],
+)
+def test_a_malformed_answer_is_a_backend_response_error(
+    body: Any, where: str, odd_api: tuple[str, list[Any]], tmp_path: Path, hostile: Any
 ) -> None:
-    """A bucket whose ``by`` is not an object is a shape ``judge/results.py`` does not expect
-    today: a genuine internal error. When it learns to refuse it as a response error, give this
-    test another unexpected exception to show."""
     url, bodies = odd_api
-    bodies.append({"data": {"buckets": [{"by": 5, "computes": {"c0": 1}}]}})
+    bodies.append(body)
+    _spec(tmp_path, "remote")
+    args = ["run", "remote.yaml", "--target", "datadog", "--at", AT, "--report", "console"]
+    outcome = hostile.qrunner(args, cwd=tmp_path, env=_remote_env(url))
+    endpoint = "/api/v2/ci/tests/analytics/aggregate: unexpected answer: "
+    hostile.assert_hostile(outcome, exit_code=3, says=endpoint + where)
+    assert "internal error" not in outcome.stdout + outcome.stderr, str(outcome)
+
+
+# Registers, at interpreter start-up, a Datadog backend with a bug: a genuine internal error.
+BROKEN_BACKEND = """\
+from qrunner.backends import registry
+
+
+class BrokenBackend:
+    name = "datadog"
+
+    def __init__(self, options):
+        del options
+
+    async def execute(self, query):
+        return {"data": {"buckets": []}} + [query]  # the bug: a TypeError
+
+    async def aclose(self):
+        pass
+
+
+registry.BACKENDS["datadog"] = BrokenBackend
+"""
+
+
+def test_an_unexpected_exception_is_that_specs_internal_error(
+    tmp_path: Path, hostile: Any
+) -> None:
+    """A backend with a bug (registered through ``BACKENDS`` by a ``sitecustomize`` on
+    PYTHONPATH): the spec's error is an internal error, the traceback only on request."""
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(BROKEN_BACKEND, encoding="utf-8")
+    env = {**_remote_env("http://127.0.0.1:9"), "PYTHONPATH": str(hooks)}
     _spec(tmp_path, "remote")
     args = ["run", "remote.yaml", "--target", "datadog", "--at", AT, "--report", "json:r.json"]
     args += ["--report", "console"]
     reports = {"json": tmp_path / "r.json"}
-    outcome = hostile.qrunner(args, cwd=tmp_path, env=_remote_env(url), reports=reports)
+    outcome = hostile.qrunner(args, cwd=tmp_path, env=env, reports=reports)
     hostile.assert_hostile(outcome, exit_code=4, says="internal error: TypeError")
     assert "deadline" not in outcome.stdout + outcome.stderr
     error = json.loads(outcome.reports["json"])["specs"][0]["error"]
     assert error.startswith("internal error: TypeError"), error
-    shown = hostile.qrunner(["--traceback", *args], cwd=tmp_path, env=_remote_env(url))
+    shown = hostile.qrunner(["--traceback", *args], cwd=tmp_path, env=env)
     assert shown.exit_code == 4
     assert "Traceback (most recent call last)" in shown.stderr, str(shown)
+    assert "BrokenBackend" not in outcome.stderr and "sitecustomize.py" in shown.stderr
 
 
 # --- signals ------------------------------------------------------------------------------------

@@ -8,7 +8,11 @@ usable events to a new file that DuckDB can load:
   with the count and the first line; usable ones are rewritten as epoch milliseconds;
 * an attribute whose JSON type differs from the one most events give it (a string ``duration``
   among numbers, ``"test": "x"`` where other events have an object) → that attribute is left
-  out of that event, one warning per line.
+  out of that event, one warning per line;
+* an attribute spelled in other letter case by some events (``Foo`` and ``foo``) → one spelling
+  for all, the all-lower-case one when there is one, else the first met (DuckDB's column names
+  ignore case; it would load the second as ``foo_1``). An event spelling it twice keeps the
+  first, one warning per line.
 
 Line warnings stop at :data:`MAX_LINE_WARNINGS` per file, followed by a count of the rest.
 """
@@ -104,6 +108,57 @@ def _drop_minority(
             _drop_minority(record[key], f"{path}.", majority, problems)
 
 
+def _collect_spellings(record: dict[str, Any], prefix: str, found: dict[str, list[str]]) -> None:
+    for key, value in record.items():
+        path = f"{prefix}{key.lower()}"
+        spellings = found.setdefault(path, [])
+        if key not in spellings:
+            spellings.append(key)
+        if isinstance(value, dict):
+            _collect_spellings(value, f"{path}.", found)
+
+
+def _respell(
+    record: dict[str, Any], prefix: str, spelling: dict[str, str], problems: list[str]
+) -> dict[str, Any]:
+    """``record`` with every key spelled as ``spelling`` says (nested objects merged)."""
+    out: dict[str, Any] = {}
+    first: dict[str, str] = {}  # the key that gave each name its value
+    for key, raw in record.items():
+        path = f"{prefix}{key.lower()}"
+        name = spelling.get(path, key)
+        value = _respell(raw, f"{path}.", spelling, problems) if isinstance(raw, dict) else raw
+        if name not in out:
+            out[name], first[name] = value, key
+        elif isinstance(out[name], dict) and isinstance(value, dict):
+            out[name] = _respell({**value, **out[name]}, f"{path}.", spelling, problems)
+        else:
+            problems.append(
+                f"@{prefix}{key} repeats @{prefix}{first[name]} in other letter case: ignored"
+            )
+    return out
+
+
+def _unify_key_case(records: list[tuple[int, dict[str, Any]]]) -> list[tuple[int, str]]:
+    """Give each attribute one spelling across ``records`` (in place); (line, problem) pairs."""
+    found: dict[str, list[str]] = {}
+    for _, record in records:
+        _collect_spellings(record, "", found)
+    spelling = {
+        path: next((n for n in names if n == n.lower()), names[0])
+        for path, names in found.items()
+        if len(names) > 1
+    }
+    if not spelling:
+        return []
+    problems: list[tuple[int, str]] = []
+    for index, (number, record) in enumerate(records):
+        found_here: list[str] = []
+        records[index] = (number, _respell(record, "", spelling, found_here))
+        problems += [(number, problem) for problem in found_here]
+    return problems
+
+
 def _article(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
@@ -161,6 +216,8 @@ def clean_json_lines(path: Path, out: Path) -> tuple[int, list[DataWarning]]:
         record["timestamp"] = stamp
         records.append((number, record))
 
+    for number, problem in _unify_key_case(records):
+        report(number, problem)
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for _, record in records:
         _count_kinds(record, "", counts)

@@ -1,7 +1,8 @@
 """JUnit XML reports → CI test events in Datadog's attribute layout (flat dotted names).
 
 One ``test_level: test`` event per execution of a test case and one ``test_level: suite`` event
-per ``<testsuite>`` at any depth. The README's "JUnit mapping" table is the reference; in short:
+per ``<testsuite>`` at any depth (a ``<testsuites>`` nested in another, as aggregators write, is
+read like the root). The README's "JUnit mapping" table is the reference; in short:
 
 * ``test.suite`` is the case's ``classname``, else its nearest ``<testsuite>``'s name;
   ``test.suite_path`` is the names of the enclosing suites joined by ``/``.
@@ -224,16 +225,63 @@ def _mark_attempts(report: _Report) -> None:
 
 
 def unify_key_case(events: list[dict[str, Any]]) -> None:
-    """Spell each attribute the way it was first spelled (``Foo`` then ``foo`` → ``Foo``).
+    """Spell each attribute one way: in all lower case when some event does, else the way it
+    was first spelled (``Foo`` then ``FOO`` → ``Foo``), as JSON Lines files are.
 
     Reports may spell one property differently; DuckDB, whose column names ignore case, would
     otherwise load the second spelling as a column ``foo_1``."""
     spelling: dict[str, str] = {}
     for event in events:
-        for key in list(event):
+        for key in event:
             first = spelling.setdefault(key.lower(), key)
-            if first != key:
-                event[first] = event.pop(key)
+            if first != key and key == key.lower():
+                spelling[key.lower()] = key
+    for event in events:
+        for key in list(event):
+            chosen = spelling[key.lower()]
+            if chosen != key:
+                event[chosen] = event.pop(key)
+
+
+def _group_children(group: Element) -> list[Element]:
+    """The suites of a ``<testsuites>``, in order; its loose test cases last, as one suite
+    named after it."""
+    children = [child for child in group if child.tag in ("testsuite", "testsuites")]
+    orphans = Element("testsuite", {"name": group.get("name") or "unnamed"})
+    orphans.extend(child for child in group if child.tag == "testcase")
+    return [*children, orphans] if len(orphans) else children
+
+
+def _walk_group(
+    report: _Report,
+    children: list[Element],
+    props: dict[str, str],
+    clock: datetime | None,
+    depth: int,
+) -> tuple[list[dict[str, Any]], datetime | None]:
+    """Events of the top-level suites of a report, or of a ``<testsuites>`` an aggregator nested
+    in another: it only groups (its name is no part of a suite path), lends its properties and
+    its timestamp, and is loaded whole like the root."""
+    events: list[dict[str, Any]] = []
+    for child in children:
+        if child.tag == "testsuites" and depth >= MAX_SUITE_DEPTH:
+            report.warn(child, f"testsuites nested deeper than {MAX_SUITE_DEPTH}: skipped")
+            continue
+        if child.tag == "testsuites":
+            inner = {**props, **read_properties(child)}
+            own = parse_report_time(child.get("timestamp"))
+            found, end = _walk_group(report, _group_children(child), inner, own or clock, depth + 1)
+            clock = end if own is None else clock
+            events += found
+            continue
+        timed = parse_report_time(child.get("timestamp")) is not None
+        # A timed suite ignores ``start``; asking for the fallback would warn about mtime.
+        start = clock or (_EPOCH if timed else report.fallback_time())
+        found, end, _ = _walk_suite(report, child, props, [], start)
+        if not timed:
+            clock = end
+        events += found
+    return events, clock
 
 
 def load_junit(
@@ -258,27 +306,13 @@ def load_junit(
     report = _Report(path, parsed, time)
     props = dict(defaults or {})
     if root.tag == "testsuite":
-        suites = [root]
+        events, _ = _walk_group(report, [root], props, None, 0)
     else:
         props |= read_properties(root)
         report.report_time = parse_report_time(root.get("timestamp")) or parse_report_time(
             props.get("timestamp")
         )
-        suites = [child for child in root if child.tag == "testsuite"]
-        orphans = Element("testsuite", {"name": root.get("name") or "unnamed"})
-        orphans.extend(child for child in root if child.tag == "testcase")
-        if len(orphans):
-            suites.append(orphans)
-    events: list[dict[str, Any]] = []
-    clock: datetime | None = None
-    for suite in suites:
-        timed = parse_report_time(suite.get("timestamp")) is not None
-        # A timed suite ignores ``start``; asking for the fallback would warn about mtime.
-        start = clock or (_EPOCH if timed else report.fallback_time())
-        found, end, _ = _walk_suite(report, suite, props, [], start)
-        if not timed:
-            clock = end
-        events += found
+        events, _ = _walk_group(report, _group_children(root), props, None, 0)
     _mark_attempts(report)
     if report.dropped_warnings:
         report.warnings.append(

@@ -3,9 +3,11 @@
 The fast path reads every JSON Lines file in one ``read_json`` (parallel, schema unified by
 name) and flattens nested objects into dotted columns in the same statement. A file that makes
 DuckDB fail, or whose attributes have mixed JSON types, is re-read alone; if it still fails it is
-cleaned line by line in Python and the clean copy is loaded. Parts are then unified (a column
-whose types disagree becomes VARCHAR, or DOUBLE when all are numeric) and rows without a usable
-timestamp are dropped with one warning per file.
+cleaned line by line in Python and the clean copy is loaded (so is one that spells an attribute
+in two letter cases, which ``read_json`` would load as two columns, ``Foo`` and ``foo_1``).
+Parts are then unified (a column whose types disagree becomes VARCHAR, or DOUBLE when all are
+numeric; one spelled in other letter case is one column) and rows without a usable timestamp
+are dropped with one warning per file.
 """
 
 from __future__ import annotations
@@ -100,7 +102,35 @@ def _merged(sources: list[tuple[str, str]]) -> str:
     return f"COALESCE({', '.join(f'CAST({expr} AS VARCHAR)' for expr, _ in sources)})"
 
 
-def _create_part(con: Any, part: str, source: str) -> None:
+def _spelling(spellings: list[str]) -> str:
+    """The name of an attribute spelled in several letter cases: the all-lower-case spelling
+    when one is (the one Datadog's facets use), else the first met."""
+    return next((name for name in spellings if name == name.lower()), spellings[0])
+
+
+def _renamed_by_duckdb(paths: list[str]) -> bool:
+    """Whether ``read_json`` renamed a key that another one spells in other letter case
+    (``Foo`` then ``foo`` → columns ``Foo`` and ``foo_1``): those files need the careful path,
+    which gives them one spelling before DuckDB reads them."""
+    seen: dict[str, set[str]] = {}
+    for path in paths:
+        parts = path.split(".")
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            seen.setdefault(prefix.lower(), set()).add(prefix)
+    for spellings in seen.values():
+        for prefix in spellings:
+            head, _, last = prefix.rpartition(".")
+            stem, underscore, number = last.rpartition("_")
+            if not (underscore and stem and number.isdigit()):
+                continue
+            original = f"{head}.{stem}" if head else stem
+            if any(other != original for other in seen.get(original.lower(), ())):
+                return True
+    return False
+
+
+def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> None:
     relation = con.sql(f"SELECT * FROM {source}")
     selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
@@ -109,23 +139,27 @@ def _create_part(con: Any, part: str, source: str) -> None:
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
             _flatten(name, quote_ident(name), duck_type, selected)
-    # DuckDB's column names ignore case: ``Git.Branch`` and ``git.branch`` are one column,
-    # named in lower case when one spelling is (the spelling Datadog's facets use).
-    merged: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+    if not renamed_ok and _renamed_by_duckdb(list(selected)):
+        raise _Unclean("an attribute spelled in two letter cases")
+    # DuckDB's column names ignore case: ``Git.Branch`` and ``git.branch`` are one column.
+    merged: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}
     for path, exprs in selected.items():
-        name, found = merged.get(path.lower(), (path, []))
-        merged[path.lower()] = (path if path == path.lower() else name, [*found, *exprs])
-    columns = [f"{_merged(exprs)} AS {quote_ident(path)}" for path, exprs in merged.values()]
+        names, found = merged.setdefault(path.lower(), ([], []))
+        names.append(path)
+        found += exprs
+    columns = [
+        f"{_merged(exprs)} AS {quote_ident(_spelling(names))}" for names, exprs in merged.values()
+    ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
     con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {source}")
 
 
-def _try_part(con: Any, part: str, source: str) -> bool:
+def _try_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> bool:
     import duckdb
 
     try:
-        _create_part(con, part, source)
+        _create_part(con, part, source, renamed_ok=renamed_ok)
         return True
     except (duckdb.Error, _Unclean):
         con.execute(f"DROP TABLE IF EXISTS {part}")
@@ -158,7 +192,9 @@ def _load_json(
             continue
         warnings.extend(problems)
         originals[str(cleaned)] = str(path)
-        if kept and not _try_part(con, part, _read_json([cleaned], full_scan=True)):
+        # Cleaning gave each attribute one spelling: a ``foo_1`` left is the data's own.
+        cleaned_part = _read_json([cleaned], full_scan=True)
+        if kept and not _try_part(con, part, cleaned_part, renamed_ok=True):
             warnings.append(DataWarning(str(path), 0, "cannot load even after cleaning"))
         elif kept:
             parts.append(part)
@@ -176,8 +212,8 @@ def _load_parquet(
     parts = []
     for path in files:
         part = name_part()
-        try:
-            _create_part(con, part, _read_parquet([path]))
+        try:  # one file's columns are its own: a rename needs two files
+            _create_part(con, part, _read_parquet([path]), renamed_ok=True)
             parts.append(part)
         except (duckdb.Error, _Unclean) as e:
             con.execute(f"DROP TABLE IF EXISTS {part}")
@@ -206,16 +242,22 @@ def _combine(con: Any, target: str, parts: list[str]) -> None:
         )
         for part in parts
     }
+    # Parts may spell one attribute in other letter case (``Foo`` in one file, ``foo`` in
+    # another): one column, named as :func:`_spelling` says.
+    spellings: dict[str, list[str]] = {}
     wanted: dict[str, set[str]] = {}
     for schema in schemas.values():
         for column, column_type in schema.items():
-            wanted.setdefault(column, set()).add(column_type)
-    types = {column: _unified_type(found) for column, found in wanted.items()}
+            spellings.setdefault(column.lower(), []).append(column)
+            wanted.setdefault(column.lower(), set()).add(column_type)
+    types = {key: _unified_type(found) for key, found in wanted.items()}
     selects = []
     for part, schema in schemas.items():
+        own = {column.lower(): column for column in schema}
         exprs = [
-            f"CAST({quote_ident(c) if c in schema else 'NULL'} AS {t}) AS {quote_ident(c)}"
-            for c, t in types.items()
+            f"CAST({quote_ident(own[key]) if key in own else 'NULL'} AS {t}) "
+            f"AS {quote_ident(_spelling(spellings[key]))}"
+            for key, t in types.items()
         ]
         selects.append(f"SELECT {', '.join(exprs)} FROM {part}")
     con.execute(f"CREATE TABLE {target} AS {' UNION ALL '.join(selects)}")

@@ -160,3 +160,63 @@ def test_empty_files(tmp_path: Path, dataset: str) -> None:
     store = LocalStore(tmp_path / "data", tmp_path / "cache")
     assert store.dataset(dataset).rows == 0
     store.close()
+
+
+def _columns(store: LocalStore, dataset: str) -> list[str]:
+    table = store.dataset(dataset)
+    with store.cursor() as cursor:
+        rows = cursor.execute(f"SELECT column_name FROM (DESCRIBE {table.table})").fetchall()
+    return [name for (name,) in rows if not name.startswith("__")]
+
+
+@pytest.mark.parametrize(
+    ("files", "column"),
+    [
+        ({"a.jsonl": [event(0, Foo="x")], "b.jsonl": [event(1, foo="y")]}, "foo"),
+        ({"a.jsonl": [event(0, Foo="x"), event(1, foo="y")]}, "foo"),
+        ({"a.jsonl": [event(0, Foo="x"), event(1, FOO="y")]}, "Foo"),
+        ({"a.jsonl": [event(0, Foo="x")], "b.jsonl": [event(1, FOO="y")]}, "Foo"),
+        ({"a.jsonl": [event(0, Foo=1)], "b.ndjson": [event(1, foo="y")]}, "foo"),
+    ],
+)
+def test_one_attribute_in_two_letter_cases_is_one_column(
+    files: dict[str, list[object]], column: str, tmp_path: Path
+) -> None:
+    """Spelled in two letter cases, an attribute is one column, not ``foo`` and ``foo_1``: the
+    all-lower-case spelling when one is used, else the first met."""
+    for name, lines in files.items():
+        write_lines(tmp_path / "data" / "ci_tests" / name, lines)
+    store = LocalStore(tmp_path / "data", tmp_path / "cache")
+    assert [c for c in _columns(store, "ci_tests") if c.lower() == "foo" or "_1" in c] == [column]
+    assert count(store, "ci_tests", f"@{column}:x") + count(store, "ci_tests", f"@{column}:1") == 1
+    assert count(store, "ci_tests", f"@{column}:y") == 1
+    assert store.warnings == []
+    store.close()
+
+
+def test_letter_case_in_nested_objects_and_within_one_event(tmp_path: Path) -> None:
+    write_lines(
+        tmp_path / "data" / "ci_tests" / "a.jsonl",
+        [
+            event(0, Git={"Branch": "x"}),
+            event(1, git={"branch": "y"}),
+            event(2, Foo="kept", foo="dropped", foo_1="its own"),
+        ],
+    )
+    store = LocalStore(tmp_path / "data", tmp_path / "cache")
+    assert {"git.branch", "foo", "foo_1"} <= set(_columns(store, "ci_tests"))
+    assert (
+        count(store, "ci_tests", "@git.branch:x") == count(store, "ci_tests", "@git.branch:y") == 1
+    )
+    assert count(store, "ci_tests", "@foo:kept") == count(store, "ci_tests", "@foo_1:its*") == 1
+    [warning] = store.warnings
+    assert warning.line == 3 and "@foo repeats @Foo in other letter case" in warning.message
+    store.close()
+
+
+def test_a_key_of_the_data_named_like_a_rename_is_kept(tmp_path: Path) -> None:
+    write_lines(tmp_path / "data" / "ci_tests" / "a.jsonl", [event(0, foo="a", foo_1="b")])
+    store = LocalStore(tmp_path / "data", tmp_path / "cache")
+    assert {"foo", "foo_1"} <= set(_columns(store, "ci_tests"))
+    assert count(store, "ci_tests", "@foo_1:b") == 1
+    store.close()

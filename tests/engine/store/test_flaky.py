@@ -117,7 +117,8 @@ def test_properties_never_shadow_the_loaders_own_attributes(tmp_path: Path) -> N
     store = LocalStore(tmp_path / "data", tmp_path / "cache")
     assert count(store, "@test.status:fail") == 3  # the suite, the failed attempt, the JSON one
     assert count(store, "@test.is_retry:true") == 1
-    assert count(store, "@A:v3") == 3 and count(store, "@A:again") == 2
+    # "A" and "a" are one attribute, spelled in lower case as some report spells it
+    assert count(store, "@a:v3") == 3 and count(store, "@a:again") == 2
     assert count(store, "@duration:>0") == 3  # the first suite and its two cases
     assert store.warnings == []
     store.close()

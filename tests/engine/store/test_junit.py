@@ -112,3 +112,58 @@ def test_junit_loads_with_json_lines(tmp_path: Path) -> None:
         ).fetchone()
     assert failed == (2,)
     store.close()
+
+
+def test_a_nested_testsuites_lends_its_properties_and_clock(tmp_path: Path) -> None:
+    report = write(
+        tmp_path / "svc" / "merged.xml",
+        """<testsuites>
+          <properties><property name="git.branch" value="main"/></properties>
+          <testsuites name="job-api" timestamp="2024-07-01T10:00:00Z">
+            <properties><property name="ci.job.name" value="api"/></properties>
+            <testsuite name="api"><testcase name="a" time="1"/></testsuite>
+          </testsuites>
+          <testsuite name="web" timestamp="2024-07-01T12:00:00Z">
+            <testcase name="b" time="1"/>
+          </testsuite>
+        </testsuites>""",
+    )
+    events, warnings = load_junit(report)
+    assert warnings == []
+    tests = {e["test.name"]: e for e in events if e["test_level"] == "test"}
+    assert tests["a"]["ci.job.name"] == "api" and "ci.job.name" not in tests["b"]
+    assert {e["git.branch"] for e in tests.values()} == {"main"}
+    assert tests["a"]["timestamp"] == "2024-07-01T10:00:00.000Z"
+    assert tests["a"]["test.suite_path"] == "api"
+
+
+def test_testsuites_nested_too_deep_are_a_warning(tmp_path: Path) -> None:
+    depth = 200
+    text = "<testsuites>" * depth + '<testsuite name="s"><testcase name="t"/></testsuite>'
+    report = write(tmp_path / "svc" / "deep.xml", text + "</testsuites>" * depth)
+    events, warnings = load_junit(report, time=None)
+    assert events == []
+    assert [w.message for w in warnings][-1:] == ["testsuites nested deeper than 64: skipped"]
+
+
+def test_a_property_in_two_letter_cases_is_one_column_spelled_as_json_lines_are(
+    tmp_path: Path,
+) -> None:
+    prop = '<testsuite name="s"><properties><property name="{}" value="{}"/></properties>'
+    for name, key, value in (
+        ("a", "Team.Name", "x"),
+        ("b", "team.name", "y"),
+        ("c", "TEAM.NAME", "z"),
+    ):
+        text = prop.format(key, value) + f'<testcase name="{name}"/></testsuite>'
+        write(tmp_path / "data" / "ci_tests" / "svc" / f"{name}.xml", text)
+    store = LocalStore(tmp_path / "data", tmp_path / "cache")
+    table = store.dataset("ci_tests")
+    with store.cursor() as cursor:
+        columns = [r[0] for r in cursor.execute(f"DESCRIBE {table.table}").fetchall()]
+        values = cursor.execute(
+            f"""SELECT "team.name" FROM {table.table} WHERE test_level = 'test' ORDER BY 1"""
+        ).fetchall()
+    assert [c for c in columns if c.lower().startswith("team.")] == ["team.name"]
+    assert values == [("x",), ("y",), ("z",)]
+    store.close()
