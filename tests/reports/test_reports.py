@@ -109,7 +109,7 @@ def test_junit_parses_with_junitparser(run: RunResult, tmp_path: Path) -> None:
     [spec_case] = list(suites["broken"])
     assert spec_case.name == "(spec)"
     assert isinstance(spec_case.result[0], Error)
-    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (8, 1, 2, 2)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (9, 2, 2, 2)
 
 
 def test_junit_strips_characters_xml_cannot_carry(run: RunResult) -> None:
