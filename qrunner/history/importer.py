@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from qrunner.errors import HistoryError
 from qrunner.history.rows import rows_from_report
-from qrunner.history.store import HistoryError, append_rows
+from qrunner.history.store import append_rows
 
 MAX_REPORT_BYTES = 256 * 1024 * 1024  # a JSON report larger than this is not one of ours
 

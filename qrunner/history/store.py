@@ -33,15 +33,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import QrunnerError, UsageError
+from qrunner.errors import HistoryError, UsageError
 from qrunner.history.rows import COLUMNS
+
+__all__ = ["HistoryError", "append_rows", "data_files", "prune", "query", "recent_values"]
 
 PARTITION = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
-
-
-class HistoryError(QrunnerError):
-    """The history store cannot be read or written."""
 
 
 def _duckdb() -> Any:

@@ -100,6 +100,11 @@ def resolve_measured(measured: MeasuredCondition, kind: Kind, unit: str | None) 
     """Bounds in base units; raises ThresholdError (a % on a zscore, a bare duration...)."""
     judged = measure_kind(measured.measure, kind)
     default_unit = unit if judged is kind else None
+    if measured.measure in SCORES and measured.condition.units:
+        raise ThresholdError(
+            f"a {measured.measure} is a plain number of deviations, without a unit: "
+            f"write {measured.measure} {measured.condition.op} 3"
+        )
     return ResolvedMeasured(measured.measure, measured.condition.resolve(judged, default_unit))
 
 
