@@ -133,14 +133,48 @@ def query(directory: Path, sql: str, parameters: Sequence[Any] = ()) -> list[tup
         con.close()
 
 
+def _partitions(directory: Path) -> list[Path]:
+    """Date partitions, newest first."""
+    folders = [p for p in directory.glob("date=*") if PARTITION.match(p.name) and p.is_dir()]
+    return sorted(folders, key=lambda p: p.name, reverse=True)
+
+
+def _file_list_sql(files: Sequence[Path]) -> str:
+    quoted = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+    return f"read_parquet([{quoted}], hive_partitioning = true, union_by_name = true)"
+
+
 def recent_values(
     directory: Path, keys: Iterable[tuple[str, str]], limit: int, *, before: str | None = None
 ) -> dict[tuple[str, str, str], list[tuple[float, str | None]]]:
     """The last ``limit`` measured values of each ``(spec, check)`` and each of its groups,
-    newest first, as ``(observed, unit)``; the check's own value is under group ``""``."""
-    pairs = sorted(set(keys))
-    if not pairs or limit <= 0:
-        return {}
+    newest first, as ``(observed, unit)``; the check's own value is under group ``""``.
+
+    Recent values live in recent partitions: the newest few are read first, and older ones
+    only for the checks that still lack values (a new check reads everything once)."""
+    wanted = set(keys)
+    found: dict[tuple[str, str, str], list[tuple[float, str | None]]] = {}
+    if not wanted or limit <= 0:
+        return found
+    partitions = _partitions(directory)
+    taken = 0
+    span = 2
+    while wanted and taken < len(partitions):
+        chosen = partitions[: taken + span]
+        files = [f for folder in chosen for f in sorted(folder.glob("*.parquet"))]
+        taken, span = len(chosen), span * 4
+        if not files:
+            continue
+        for key, values in _recent(files, sorted(wanted), limit, before).items():
+            found[key] = values
+        complete = {(s, c) for (s, c, g), v in found.items() if g == "" and len(v) >= limit}
+        wanted -= complete
+    return found
+
+
+def _recent(
+    files: Sequence[Path], pairs: list[tuple[str, str]], limit: int, before: str | None
+) -> dict[tuple[str, str, str], list[tuple[float, str | None]]]:
     values = ", ".join("(?, ?)" for _ in pairs)
     parameters: list[Any] = [item for pair in pairs for item in pair]
     clause = ""
@@ -148,7 +182,7 @@ def recent_values(
         clause, parameters = "AND run_at < CAST(? AS TIMESTAMP)", [*parameters, before]
     sql = f"""
         SELECT spec, check_name, coalesce(group_key, ''), observed, unit
-        FROM {{history}}
+        FROM {_file_list_sql(files)}
         WHERE (spec, check_name) IN (SELECT * FROM (VALUES {values}))
           AND observed IS NOT NULL AND status <> 'error' {clause}
         QUALIFY row_number() OVER (PARTITION BY spec, check_name, group_key
@@ -156,8 +190,14 @@ def recent_values(
         ORDER BY spec, check_name, group_key, run_at DESC, run_id DESC
     """
     found: dict[tuple[str, str, str], list[tuple[float, str | None]]] = {}
-    for spec, check, group, observed, unit in query(directory, sql, parameters):
-        found.setdefault((spec, check, group), []).append((float(observed), unit))
+    con = _connect()
+    try:
+        for spec, check, group, observed, unit in con.execute(sql, parameters).fetchall():
+            found.setdefault((spec, check, group), []).append((float(observed), unit))
+    except _duckdb().Error as e:
+        raise HistoryError(f"cannot read the history: {e}") from e
+    finally:
+        con.close()
     return found
 
 
