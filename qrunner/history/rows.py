@@ -22,7 +22,7 @@ COLUMNS: dict[str, str] = {
     "run_id": "VARCHAR",
     "run_at": "TIMESTAMP",
     "started_at": "TIMESTAMP",
-    "tick": "VARCHAR",
+    "tick": "TIMESTAMP",
     "window_start": "TIMESTAMP",
     "window_end": "TIMESTAMP",
     "spec": "VARCHAR",
@@ -78,7 +78,7 @@ def _window(spec: Mapping[str, Any], report: Mapping[str, Any]) -> tuple[Any, An
     start = window.get("start") or window.get("from")
     end = window.get("end") or window.get("to")
     return (
-        None if tick is None else str(tick),
+        naive_utc(tick) if isinstance(tick, str) else None,
         naive_utc(start) if isinstance(start, str) else None,
         naive_utc(end) if isinstance(end, str) else None,
     )
