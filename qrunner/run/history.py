@@ -54,13 +54,18 @@ class RunHistory:
         return [tidy(from_base(_base(v, u), unit)) for v, u in reversed(values)]
 
 
-def open_history(directory: Path, ready: Sequence[RenderedSpec]) -> RunHistory:
-    """Read, in one query, what every selected check may need from the store."""
+def open_history(directory: Path, ready: Sequence[RenderedSpec], *, stderr: TextIO) -> RunHistory:
+    """Read what every selected check may need from the store. A store that cannot be read
+    is reported and treated as empty: its baselines resolve by ``no_baseline``."""
     keys = [(r.spec.name, c.name) for r in ready for c in r.spec.checks]
     depth = [c.baseline.history for r in ready for c in r.spec.checks if c.baseline]
     limit = max([TREND_POINTS, *(d for d in depth if d)])
     at = naive_utc(format_timestamp(ready[0].at)) if ready else None
-    return RunHistory(directory, recent_values(directory, keys, limit, before=at))
+    try:
+        return RunHistory(directory, recent_values(directory, keys, limit, before=at))
+    except QrunnerError as e:
+        print(f"qrunner: error: history: {e}; judging without it", file=stderr)
+        return RunHistory(directory, {})
 
 
 def attach_trends(run: RunResult, history: RunHistory) -> None:

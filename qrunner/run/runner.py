@@ -335,7 +335,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         else:
             print(inert(f"qrunner: {line}"), file=stderr)
 
-    history = open_history(options.history, ready) if options.history else None
+    history = open_history(options.history, ready, stderr=stderr) if options.history else None
     try:
         outcomes, interrupted, notices = (
             asyncio.run(

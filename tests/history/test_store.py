@@ -156,3 +156,23 @@ def test_importing_something_else_is_a_located_error(tmp_path: Path, run_cli: An
         result = run_cli("history", "import", str(path), "--history", str(tmp_path / "h"), expect=2)
         assert f"{path}:" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "h").exists()
+
+
+def test_an_unreadable_store_is_reported_and_the_run_goes_on(
+    tmp_path: Path, regression_data: Path, regression_spec: Path, run_cli: Any
+) -> None:
+    broken = tmp_path / "history" / "date=2026-03-01"
+    broken.mkdir(parents=True)
+    (broken / "run-x.parquet").write_bytes(b"not parquet")
+    history = str(tmp_path / "history")
+    result = run_cli("run", str(regression_spec), "--data", str(regression_data),
+                     "--at", "2026-03-10T06:00:00Z", "--history", history)  # fmt: skip
+    assert result.exit_code in (0, 1), str(result)
+    assert "history: cannot read the history" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_trend_report_needs_a_history(tmp_path: Path, run_cli: Any) -> None:
+    result = run_cli("report", "html", "--history", str(tmp_path / "none"),
+                     "--out", str(tmp_path / "t.html"), expect=2)  # fmt: skip
+    assert "no history under" in result.stderr
