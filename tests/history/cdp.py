@@ -66,6 +66,8 @@ class Page:
 
     def evaluate(self, expression: str) -> Any:
         result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True})
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {json.dumps(result['exceptionDetails'])[:500]}")
         return result.get("result", {}).get("value")
 
     def wait_for(self, expression: str, timeout: float = 60) -> Any:

@@ -44,6 +44,15 @@ def _report(day: int) -> dict[str, Any]:
                  "request_hash": "h", "git_commit": None, "checks": checks[1:]}]}  # fmt: skip
 
 
+def _filter(page: Any, select: str, value: str) -> int:
+    """Choose ``value`` in a filter; how many cards are left visible."""
+    page.evaluate(
+        f"{{ const s = document.getElementById('{select}'); s.value = '{value}';"
+        "s.dispatchEvent(new Event('change')); }"
+    )
+    return int(page.evaluate("document.querySelectorAll('section.card:not(.hidden)').length"))
+
+
 @pytest.fixture(scope="module")
 def chromium() -> str:
     binary = find_chromium()
@@ -73,16 +82,12 @@ def test_the_trend_report_renders_in_chromium(
         assert page.evaluate("document.querySelectorAll('.shapelayer path').length") == 3
         legend = page.evaluate("document.querySelector('main').innerText")
         assert "<script>alert(1)</script>" in legend  # a group name shown as text, not run
-        page.evaluate(
-            "const s = document.getElementById('f-status'); s.value = 'fail';"
-            "s.dispatchEvent(new Event('change'))"
-        )
-        visible = page.evaluate("document.querySelectorAll('section.card:not(.hidden)').length")
-        assert visible == 1
-        page.evaluate(
-            "const s = document.getElementById('f-status'); s.value = '';"
-            "s.dispatchEvent(new Event('change'))"
-        )
+        assert _filter(page, "f-status", "fail") == 1
+        assert _filter(page, "f-status", "") == 2
+        assert _filter(page, "f-owner", "team-ci") == 1
+        assert _filter(page, "f-owner", "") == 2
+        assert _filter(page, "f-tag", "nightly") == 1
+        assert _filter(page, "f-tag", "") == 2
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(ARTIFACTS / "trend-report.png")
         assert page.errors == []
