@@ -71,7 +71,7 @@ def test_the_trend_report_renders_in_chromium(
     run_cli("report", "html", "--history", str(history), "--out", str(out),
             "--at", "2026-05-13T00:00:00Z", expect=0)  # fmt: skip
     with open_page(chromium, out.resolve().as_uri()) as page:
-        assert page.wait_for("document.body.dataset.rendered") == "2"
+        assert page.wait_for("document.body && document.body.dataset.rendered") == "2"
         markers = page.evaluate("document.querySelectorAll('.scatterlayer path.point').length")
         assert markers == 2 * DAYS  # one per recorded value of each check
         colours = page.evaluate(
