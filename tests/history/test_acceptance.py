@@ -12,6 +12,8 @@ import pytest
 
 from tests.history.conftest import DAYS, REGRESSION_DAY, run_at
 
+pytestmark = pytest.mark.slow  # thirty runs: about 15 s
+
 
 @pytest.fixture(scope="module")
 def thirty_days(

@@ -176,3 +176,25 @@ def test_a_trend_report_needs_a_history(tmp_path: Path, run_cli: Any) -> None:
     result = run_cli("report", "html", "--history", str(tmp_path / "none"),
                      "--out", str(tmp_path / "t.html"), expect=2)  # fmt: skip
     assert "no history under" in result.stderr
+
+
+def test_a_scheduled_run_records_its_tick_and_window(tmp_path: Path) -> None:
+    import duckdb
+
+    report = _report("r", "2026-05-01T06:05:00Z", 1)
+    report["specs"][0] |= {
+        "tick": "2026-05-01T06:00:00Z",
+        "window": {"start": "2026-04-30T06:00:00Z", "end": "2026-05-01T06:00:00Z"},
+    }
+    append_rows(tmp_path, "r", rows_from_report(report))
+    unscheduled = _report("u", "2026-05-01T07:00:00Z", 1)
+    append_rows(tmp_path, "u", rows_from_report(unscheduled))
+    pattern = str(tmp_path / "date=*" / "*.parquet")
+    rows = duckdb.sql(
+        f"SELECT run_id, tick, window_start, window_end FROM read_parquet('{pattern}') "
+        "ORDER BY run_id"
+    ).fetchall()
+    assert [tuple(str(v) for v in row) for row in rows] == [
+        ("r", "2026-05-01 06:00:00", "2026-04-30 06:00:00", "2026-05-01 06:00:00"),
+        ("u", "None", "None", "None"),
+    ]
