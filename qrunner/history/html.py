@@ -56,7 +56,7 @@ function draw(c, node){
     y0:b.low===null?lo:b.low, y1:b.high===null?hi:b.high, fillcolor:BAND[b.level],
     line:{width:0}, layer:'below'}));
   const legend=c.groups.length>0;
-  Plotly.newPlot(node, traces, {margin:{l:48,r:8,t:legend?36:8,b:28}, shapes:shapes,
+  Plotly.newPlot(node, traces, {margin:{l:48,r:8,t:legend?36:8,b:40}, shapes:shapes,
     yaxis:{range:[lo,hi], ticksuffix:c.unit||''}, showlegend:legend,
     legend:{orientation:'h', font:{size:10}, x:0, y:1, yanchor:'bottom'}},
     {displayModeBar:false, responsive:true});}
