@@ -179,15 +179,18 @@ def _recent(
     parameters: list[Any] = [item for pair in pairs for item in pair]
     clause = ""
     if before is not None:
-        clause, parameters = "AND run_at < CAST(? AS TIMESTAMP)", [*parameters, before]
+        clause = "AND coalesce(tick, run_at) < CAST(? AS TIMESTAMP)"
+        parameters = [*parameters, before]
     sql = f"""
         SELECT spec, check_name, coalesce(group_key, ''), observed, unit
         FROM {_file_list_sql(files)}
         WHERE (spec, check_name) IN (SELECT * FROM (VALUES {values}))
           AND observed IS NOT NULL AND status <> 'error' {clause}
-        QUALIFY row_number() OVER (PARTITION BY spec, check_name, group_key
-                                   ORDER BY run_at DESC, run_id DESC) <= {int(limit)}
-        ORDER BY spec, check_name, group_key, run_at DESC, run_id DESC
+        QUALIFY row_number() OVER (
+            PARTITION BY spec, check_name, group_key
+            ORDER BY coalesce(tick, run_at) DESC, run_id DESC
+        ) <= {int(limit)}
+        ORDER BY spec, check_name, group_key, coalesce(tick, run_at) DESC, run_id DESC
     """
     found: dict[tuple[str, str, str], list[tuple[float, str | None]]] = {}
     con = _connect()

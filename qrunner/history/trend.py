@@ -1,4 +1,6 @@
 """The trend report's data: each check's series over the last days, read from the store.
+A scheduled run's values are placed at their tick (the time they measure), others at the
+run's ``run_at``.
 
 For each spec and check: its values over time with their statuses, baselines and changes;
 the latest value, status and change; the warn and fail bands of its latest thresholds; and,
@@ -68,11 +70,11 @@ def read_trends(directory: Path, *, days: int, today: date) -> list[CheckSeries]
     rows = query(
         directory,
         """
-        SELECT spec, check_name, source, owner, tags, unit, threshold, bands, run_at,
-               observed, status, baseline, change
+        SELECT spec, check_name, source, owner, tags, unit, threshold, bands,
+               coalesce(tick, run_at) AS measured_at, observed, status, baseline, change
         FROM {history}
-        WHERE group_key IS NULL AND run_at >= CAST(? AS TIMESTAMP)
-        ORDER BY spec, check_name, run_at, run_id
+        WHERE group_key IS NULL AND coalesce(tick, run_at) >= CAST(? AS TIMESTAMP)
+        ORDER BY spec, check_name, measured_at, run_id
         """,
         [since],
     )
@@ -100,10 +102,10 @@ def _attach_groups(directory: Path, series: dict[tuple[str, str], CheckSeries], 
     rows = query(
         directory,
         """
-        SELECT spec, check_name, group_key, run_at, observed, status
+        SELECT spec, check_name, group_key, coalesce(tick, run_at) AS measured_at, observed, status
         FROM {history}
-        WHERE group_key IS NOT NULL AND run_at >= CAST(? AS TIMESTAMP)
-        ORDER BY spec, check_name, group_key, run_at, run_id
+        WHERE group_key IS NOT NULL AND coalesce(tick, run_at) >= CAST(? AS TIMESTAMP)
+        ORDER BY spec, check_name, group_key, measured_at, run_id
         """,
         [since],
     )
