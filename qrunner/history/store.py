@@ -38,6 +38,7 @@ from qrunner.history.rows import COLUMNS
 
 __all__ = ["HistoryError", "append_rows", "data_files", "prune", "query", "recent_values"]
 
+NEW_CHECK_PARTITIONS = 32  # date partitions (days) searched for a check with no value at all
 PARTITION = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -151,7 +152,9 @@ def recent_values(
     newest first, as ``(observed, unit)``; the check's own value is under group ``""``.
 
     Recent values live in recent partitions: the newest few are read first, and older ones
-    only for the checks that still lack values (a new check reads everything once)."""
+    only for the checks that still lack values. A check with no value in the newest
+    :data:`NEW_CHECK_PARTITIONS` partitions is taken to be new (or never measured) and is not
+    looked for further back."""
     wanted = set(keys)
     found: dict[tuple[str, str, str], list[tuple[float, str | None]]] = {}
     if not wanted or limit <= 0:
@@ -169,6 +172,8 @@ def recent_values(
             found[key] = values
         complete = {(s, c) for (s, c, g), v in found.items() if g == "" and len(v) >= limit}
         wanted -= complete
+        if taken >= NEW_CHECK_PARTITIONS:  # nothing in a month: a new (or never measured) check
+            wanted &= {(s, c) for s, c, _ in found}
     return found
 
 

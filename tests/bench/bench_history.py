@@ -66,6 +66,7 @@ def make_million(folder: Path) -> None:
                    TIMESTAMP '2026-01-01 06:00:00' + to_minutes(CAST(r * 130 AS BIGINT)) AS run_at,
                    'spec-' || (c // 4) AS spec, 'check-' || c AS check_name,
                    CAST(NULL AS VARCHAR) AS group_key, 10.0 + (r * 7 + c) % 13 AS observed,
+                   CAST(NULL AS TIMESTAMP) AS tick,
                    'm' AS unit, 'pass' AS status,
                    CAST(TIMESTAMP '2026-01-01 06:00:00' + to_minutes(CAST(r * 130 AS BIGINT))
                         AS DATE) AS date,
