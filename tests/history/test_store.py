@@ -143,6 +143,8 @@ def test_show_prints_a_series_and_filters_groups(tmp_path: Path, run_cli: Any) -
     grouped = run_cli("history", "show", "spec-r", "--group", "api", "--history", str(tmp_path),
                       expect=0).stdout  # fmt: skip
     assert "service=api" in grouped and "service=web" not in grouped and "9s" in grouped
+    from_env = run_cli("history", "show", "spec-r", env={"QRUNNER_HISTORY": str(tmp_path)})
+    assert from_env.exit_code == 0 and from_env.stdout == out
     missing = run_cli("history", "show", "nope", "--history", str(tmp_path), expect=2)
     assert "no recorded values for 'nope'" in missing.stderr
 
