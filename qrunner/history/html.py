@@ -2,9 +2,9 @@
 
 The charts are drawn by plotly.js, inlined from the ``plotly`` package (a dependency), so the
 file needs no network and opens from a downloaded CI artifact. The data is embedded as JSON;
-the page builds its cards with ``textContent`` (names are never parsed as HTML) and draws the
-charts in small batches so a large report stays responsive. Once every chart is drawn,
-``<body data-rendered="N">`` says how many (the browser test waits for it).
+the page builds its cards with ``textContent`` (names are never parsed as HTML) and draws a
+chart when its card comes near the screen, so a report of hundreds of checks opens at once.
+``<body data-rendered="N">`` says how many charts are drawn (the browser test waits for it).
 """
 
 from __future__ import annotations
@@ -84,12 +84,13 @@ function applyFilters(){cards.forEach(([c, chart])=>{const card=chart.parentNode
     &&(!fStatus.value||c.latest_status===fStatus.value);
   card.classList.toggle('hidden', !show);});}
 [fTag,fOwner,fStatus].forEach(s=>s.addEventListener('change', applyFilters));
-let next=0;
-function batch(){const end=Math.min(next+10, cards.length);
-  for(; next<end; next++) draw(cards[next][0], cards[next][1]);
-  if(next<cards.length) setTimeout(batch, 0);
-  else document.body.dataset.rendered=String(cards.length);}
-batch();
+let drawn=0;
+const byNode=new Map(cards.map(([c, chart])=>[chart, c]));
+const observer=new IntersectionObserver(entries=>entries.forEach(e=>{
+  if(!e.isIntersecting) return; observer.unobserve(e.target);
+  draw(byNode.get(e.target), e.target); drawn++;
+  document.body.dataset.rendered=String(drawn);}), {rootMargin:'600px'});
+cards.forEach(([, chart])=>observer.observe(chart));
 """
 
 
