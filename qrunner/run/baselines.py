@@ -1,6 +1,7 @@
 """Finding what each check's ``baseline:`` compares with, while the run judges a spec.
 
-* ``shift: 7d`` renders the spec again with ``now`` moved back by the shift and pins a
+* ``shift: 7d`` renders the spec again with ``now`` (and a scheduled spec's tick, so its
+  window) moved back by the shift and pins a
   Datadog request's ``filter.from``/``to`` to absolute epoch milliseconds, so that relative
   times (``now-7d``) move too, whichever server answers. The shifted request goes through the
   run's own sender: the same concurrency, pacing, retries and coalescing as every query.
@@ -28,9 +29,12 @@ def shifted_request(rendered: RenderedSpec, renderer: Renderer, shift: str) -> d
     """``rendered``'s request with its window moved ``shift`` back."""
     from qrunner.engine.datadog.datemath import parse_instant, parse_timezone
 
-    at = rendered.at - parse_duration(shift)
+    delta = parse_duration(shift)
+    at = rendered.at - delta
     again = Renderer(at=at, environ=renderer.environ, overrides=renderer.overrides)
-    request = copy.deepcopy(again.render(rendered.loaded).request)
+    # a scheduled spec moves its tick, and with it its window (``window.start``/``end``)
+    tick = rendered.tick - delta if rendered.tick is not None else None
+    request = copy.deepcopy(again.render(rendered.loaded, tick=tick).request)
     source = SOURCES[rendered.spec.source]
     if source.backend == "tekton":
         return request

@@ -36,9 +36,9 @@ from qrunner.judge.outcomes import (
 )
 from qrunner.reports.output import ReportRequest, check_destinations, write_reports
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
+from qrunner.run.history import attach_trends, default_run_id, finish_history, open_history
 from qrunner.run.schedule import ScheduleOptions, plan_batch, window_of
 from qrunner.run.select import git_commit_of, matches_selectors
-from qrunner.run.history import attach_trends, default_run_id, finish_history, open_history
 from qrunner.run.shard import shard_environ
 from qrunner.run.targets import Backends, target_options
 from qrunner.secrets import inert
