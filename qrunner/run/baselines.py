@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, Protocol
 
 from qrunner.backends.base import PreparedQuery
 from qrunner.errors import QrunnerError
@@ -21,8 +21,6 @@ from qrunner.judge.checks import BaselineData
 from qrunner.run.history import RunHistory
 from qrunner.sources import SOURCES, Source, aggregate_attributes
 from qrunner.spec.render import RenderedSpec, Renderer, parse_duration
-
-Send = Callable[[Source, PreparedQuery], Awaitable[dict[str, Any]]]
 
 
 def shifted_request(rendered: RenderedSpec, renderer: Renderer, shift: str) -> dict[str, Any]:
@@ -51,15 +49,21 @@ def shifted_request(rendered: RenderedSpec, renderer: Renderer, shift: str) -> d
     return request
 
 
+class RunContext(Protocol):
+    """What a baseline needs from the run: its renderer, history and sender."""
+
+    renderer: Renderer
+    history: RunHistory | None
+
+    def _send(self, source: Source, query: PreparedQuery) -> Awaitable[dict[str, Any]]: ...
+
+
 async def find_baselines(
-    rendered: RenderedSpec,
-    *,
-    renderer: Renderer,
-    history: RunHistory | None,
-    send: Send,
-    grouped: bool,
+    rendered: RenderedSpec, run: RunContext, *, grouped: bool
 ) -> tuple[dict[int, BaselineData], list[str]]:
-    """By check index, what each baseline compares with; warnings for shifts that failed."""
+    """By check index, what each baseline compares with; warnings for shifts that failed.
+    Shifted queries go through the run's own sender (concurrency, pacing, coalescing)."""
+    renderer, history, send = run.renderer, run.history, run._send
     from qrunner.judge.results import normalize_response
 
     spec = rendered.spec

@@ -54,9 +54,14 @@ class RunHistory:
         return [tidy(from_base(_base(v, u), unit)) for v, u in reversed(values)]
 
 
-def open_history(directory: Path, ready: Sequence[RenderedSpec], *, stderr: TextIO) -> RunHistory:
-    """Read what every selected check may need from the store. A store that cannot be read
-    is reported and treated as empty: its baselines resolve by ``no_baseline``."""
+def open_history(
+    directory: Path | None, ready: Sequence[RenderedSpec], *, stderr: TextIO
+) -> RunHistory | None:
+    """Read what every selected check may need from the store (None without ``--history``).
+    A store that cannot be read is reported and treated as empty: its baselines resolve by
+    ``no_baseline``."""
+    if directory is None:
+        return None
     keys = [(r.spec.name, c.name) for r in ready for c in r.spec.checks]
     depth = [c.baseline.history for r in ready for c in r.spec.checks if c.baseline]
     limit = max([TREND_POINTS, *(d for d in depth if d)])
@@ -68,8 +73,10 @@ def open_history(directory: Path, ready: Sequence[RenderedSpec], *, stderr: Text
         return RunHistory(directory, {})
 
 
-def attach_trends(run: RunResult, history: RunHistory) -> None:
+def attach_trends(run: RunResult, history: RunHistory | None) -> None:
     """Give each check its recent values, this run's last, for the Markdown sparkline."""
+    if history is None:
+        return
     for spec in run.specs:
         for check in spec.checks:
             past = history.trend(spec.name, check.name, check.unit)
@@ -83,11 +90,12 @@ def record_run(directory: Path, run: RunResult) -> Appended:
     return append_rows(directory, str(data["run_id"]), rows_from_report(data))
 
 
-def finish_history(run: RunResult, directory: Path, history: object, *, stderr: TextIO) -> None:
+def finish_history(run: RunResult, history: RunHistory | None, *, stderr: TextIO) -> None:
     """Record the run; a store that cannot be written is reported, the verdict unchanged."""
-    del history  # read before the run; the rows come from the run alone
+    if history is None:
+        return
     try:
-        appended = record_run(directory, run)
+        appended = record_run(history.directory, run)
     except QrunnerError as e:
         print(f"qrunner: error: history: {e}", file=stderr)
         return

@@ -166,10 +166,7 @@ class _Run:
             response = await self._send(source, query)
             grouped = _is_grouped(source, rendered.request)
             result = normalize_response(source, response, grouped=grouped)
-            baselines, notes = await find_baselines(
-                rendered, renderer=self.renderer, history=self.history, send=self._send,
-                grouped=grouped,
-            )  # fmt: skip
+            baselines, notes = await find_baselines(rendered, self, grouped=grouped)
             lines = {i: loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
             outcome.checks = evaluate_checks(
                 spec, source, rendered.request, result, lines=lines, baselines=baselines
@@ -335,7 +332,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         else:
             print(inert(f"qrunner: {line}"), file=stderr)
 
-    history = open_history(options.history, ready, stderr=stderr) if options.history else None
+    history = open_history(options.history, ready, stderr=stderr)
     try:
         outcomes, interrupted, notices = (
             asyncio.run(
@@ -367,8 +364,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         shard=(shard.index, shard.count) if shard else None,
         run_id=default_run_id(options.environ, started_at),
     )
-    if history is not None:
-        attach_trends(run, history)
+    attach_trends(run, history)
     try:
         unwritten = write_reports(
             run,
@@ -385,8 +381,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         batch.release(outcomes)
     else:
         batch.commit(outcomes)  # only now, with the reports written, are the ticks done
-    if options.history is not None:
-        finish_history(run, options.history, history, stderr=stderr)
+    finish_history(run, history, stderr=stderr)
     if options.publish:
         from qrunner.run.publish import publish_run
 
