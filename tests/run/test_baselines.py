@@ -60,3 +60,16 @@ def test_a_tekton_filter_moves_with_its_templates(tmp_path: Path) -> None:
     )
     request = shifted_request(rendered, renderer, "7d")  # type: ignore[arg-type]
     assert request["filter"] == "data.status.startTime > timestamp('2024-04-30T12:00:00Z')"
+
+
+def test_a_scheduled_spec_moves_its_tick_and_window(tmp_path: Path) -> None:
+    renderer, rendered = _rendered(
+        tmp_path,
+        "source: datadog.ci_pipelines\nschedule: {cron: '@daily', window: 12h}\n"
+        "request:\n  compute: [{aggregation: count}]\n"
+        "  filter: {from: \"{{ window.start | epoch_ms | string }}\","
+        " to: \"{{ window.end | epoch_ms | string }}\", query: '*'}\n",
+    )
+    request = shifted_request(rendered, renderer, "7d")  # type: ignore[arg-type]
+    assert request["filter"]["from"] == str(EPOCH_MS["2024-05-01T00:00:00"] - 12 * 3600_000)
+    assert request["filter"]["to"] == str(EPOCH_MS["2024-05-01T00:00:00"])
