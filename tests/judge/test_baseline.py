@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qrunner.judge.baseline import compare, parse_measured, resolve_measured
@@ -55,6 +55,7 @@ def test_change_reads_percent_or_a_fraction_and_delta_the_metric_unit() -> None:
         parse_measured("change")
 
 
+@settings(deadline=None)  # the machine is shared: no per-example time limit
 @given(st.text(max_size=40))
 def test_reading_any_text_raises_only_threshold_errors(text: str) -> None:
     try:
@@ -64,6 +65,7 @@ def test_reading_any_text_raises_only_threshold_errors(text: str) -> None:
         pass
 
 
+@settings(deadline=None)
 @given(
     st.floats(-1e6, 1e6),
     st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=20),
