@@ -13,6 +13,7 @@ Every error qrunner raises on purpose derives from :class:`QrunnerError`::
     ├── SchemaGenerationError    2  API doc pages that cannot be turned into schemas
     ├── ScheduleError            2  unreadable cron, time zone, window, delay or --tick
     ├── StateError               2  a --due state file that cannot be read, written or locked
+    ├── HistoryError             2  a history store or report that cannot be read or written
     └── BackendError             3  the backend could not answer (after retries)
         ├── BackendUnavailable      connection refused/reset, timeouts, 5xx, 429 past the deadline
         └── BackendResponseError    4xx other than 400, or a response qrunner cannot parse
@@ -113,6 +114,12 @@ class SchemaGenerationError(QrunnerError):
 class ScheduleError(QrunnerError):
     """A cron expression, time zone, window, delay or tick that cannot be used; the message
     names the field (``cron: ...``). In a spec it becomes a diagnostic at that field's line."""
+
+    exit_code = ExitCode.SPEC_ERROR
+
+
+class HistoryError(QrunnerError):
+    """The history store (or a report to import into it) cannot be read or written."""
 
     exit_code = ExitCode.SPEC_ERROR
 

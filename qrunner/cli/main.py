@@ -14,6 +14,7 @@ import click
 
 from qrunner import __version__
 from qrunner.cli.data import emulator, sample_data
+from qrunner.cli.history import history, report
 from qrunner.cli.ingest import ingest
 from qrunner.cli.options import EPILOG_EXIT_CODES
 from qrunner.cli.run import query, run
@@ -72,9 +73,12 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.obj["traceback"] = traceback
 
 
-# Each command lives in the module of its group (specs, run, schedule, schemas, data, ingest);
-# adding one is adding it here.
-for _command in (validate, render, query, run, plan, merge, schemas, sample_data, emulator, ingest):
+# Each command lives in the module of its group (specs, run, schedule, schemas, data, ingest,
+# history); adding one is adding it here.
+for _command in (
+    validate, render, query, run, plan, merge, schemas, sample_data, emulator, ingest, history,
+    report,
+):  # fmt: skip
     cli.add_command(_command)
 
 

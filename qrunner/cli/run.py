@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from qrunner.cli.history import history_option
 from qrunner.cli.options import (
     EPILOG_EXIT_CODES,
     FINITE_SECONDS,
@@ -112,6 +113,7 @@ def query(
     help="Product Analytics application id. Env: QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID.",
 )
 @schedule_flags
+@history_option(required=False)
 def run(
     paths: tuple[str, ...],
     selectors: tuple[str, ...],
@@ -132,6 +134,7 @@ def run(
     state: Path | None,
     catch_up: int,
     shard: str | None,
+    history: Path | None,
 ) -> None:
     """Run the specs under PATHS (default: queries/), judge their checks, write reports.
 
@@ -171,5 +174,6 @@ def run(
             catch_up=catch_up,
             shard=parse_shard(shard) if shard else None,
         ),
+        history=history,
     )
     sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))

@@ -27,16 +27,34 @@ No data — no buckets, or no bucket with a value — is resolved by ``no_data``
 A partial result (the query timed out, or pages were left unread) or one with warnings never
 passes silently: a check that would pass (or resolve to ``no_data``) is reported as ``warn``
 with the reason.
+
+``fail``/``warn`` may be a list of conditions (the level triggers when any does), mixing
+absolute conditions with conditions over a ``baseline:`` (:mod:`.baseline`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from qrunner.judge.expr import Node, evaluate_expression, free_names, infer_kind
+from qrunner.judge.baseline import (
+    NO_COMPARISON,
+    BaselineInput,
+    Comparison,
+    effective_min_points,
+    group_key,
+)
+from qrunner.judge.expr import infer_kind
+from qrunner.judge.levels import (
+    Prepared,
+    bands_of,
+    check_baseline,
+    judge_value,
+    prepare_level,
+    threshold_text,
+)
+from qrunner.judge.measure import measure, per_group, single_value
 from qrunner.judge.metrics import (
     DEFAULT_TOTAL_LABEL,
     TEKTON_FIELDS,
@@ -45,16 +63,13 @@ from qrunner.judge.metrics import (
     read_context,
     resolve,
 )
-from qrunner.judge.outcomes import CheckOutcome, Offender, Status
-from qrunner.judge.results import Bucket, QueryResult, TimePoint, Value
-from qrunner.judge.thresholds import Condition, ResolvedCondition, ThresholdError, parse_condition
+from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, Status
+from qrunner.judge.results import QueryResult
 from qrunner.judge.units import (
-    NANOSECONDS_PER_SECOND,
     Kind,
     display_unit,
     format_quantity,
     from_base,
-    parse_pg_interval,
     tidy,
     unit_problem,
 )
@@ -66,24 +81,12 @@ if TYPE_CHECKING:  # pydantic stays unimported until a spec is loaded
 # TEKTON_FIELDS and DEFAULT_TOTAL_LABEL moved to qrunner.judge.metrics; still importable from here
 __all__ = ["DEFAULT_TOTAL_LABEL", "TEKTON_FIELDS", "evaluate_checks", "validate_checks"]
 
-
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    node: Node
-    kind: Kind  # of the metric
-    unit: str | None  # the unit observed values are reported in
-    fail: tuple[Condition, ResolvedCondition] | None
-    warn: tuple[Condition, ResolvedCondition] | None
-
-    @property
-    def higher_is_worse(self) -> bool | None:
-        for level in (self.fail, self.warn):
-            if level is not None and level[0].higher_is_worse is not None:
-                return level[0].higher_is_worse
-        return None
+# What the run found for a check's baseline: the shifted query's result, or the history's
+# values per group key (newest first, base units).
+BaselineData = QueryResult | Mapping[str, Sequence[float]]
 
 
-def _prepare(check: CheckSpec, index: int, context: Context) -> _Prepared:
+def _prepare(check: CheckSpec, index: int, context: Context) -> Prepared:
     """Everything about a check that can be known before running; raises Problem."""
     at = f"checks[{index}]"
     node = resolve(check.metric, context, f"{at}.metric")
@@ -105,20 +108,10 @@ def _prepare(check: CheckSpec, index: int, context: Context) -> _Prepared:
             "scope each, max, min, sum, avg or count",
             f"{at}.scope",
         )
-    levels: dict[str, tuple[Condition, ResolvedCondition] | None] = {}
-    for level in ("fail", "warn"):
-        raw = getattr(check, level)
-        if raw is None:
-            levels[level] = None
-            continue
-        try:
-            condition = parse_condition(raw)
-            levels[level] = (condition, condition.resolve(judged_kind, check.unit))
-        except ThresholdError as e:
-            raise Problem(str(e), f"{at}.{level}") from None
-    return _Prepared(
-        node, judged_kind, display_unit(judged_kind, check.unit), levels["fail"], levels["warn"]
-    )
+    check_baseline(check, at)
+    fail = prepare_level(check, "fail", at, judged_kind)
+    warn = prepare_level(check, "warn", at, judged_kind)
+    return Prepared(node, judged_kind, display_unit(judged_kind, check.unit), fail, warn)
 
 
 def validate_checks(
@@ -147,147 +140,130 @@ def validate_checks(
     return problems
 
 
-_REDUCERS: dict[str, Callable[[list[float]], float]] = {
-    "last": lambda v: v[-1],
-    "first": lambda v: v[0],
-    "max": max,
-    "min": min,
-    "sum": sum,
-    "avg": lambda v: sum(v) / len(v),
-}
-
-
-def _base_value(name: str, raw: Value, kind: Kind, tekton: bool, reduce: str) -> float | None:
-    number: float | None
-    if raw is None:
-        return None
-    if isinstance(raw, list):
-        points = [p.value for p in raw if isinstance(p, TimePoint) and p.value is not None]
-        number = _REDUCERS[reduce]([float(v) for v in points]) if points else None
-    elif isinstance(raw, str):
-        try:
-            number = parse_pg_interval(raw) if tekton and kind is Kind.DURATION else float(raw)
-        except ValueError:
-            raise Problem(f"{name} is {raw!r}, not a number", "") from None
-    else:
-        number = float(raw)
-    if number is not None and kind is Kind.DURATION and not tekton:
-        number /= NANOSECONDS_PER_SECOND
-    return number
-
-
-def _bucket_value(
-    bucket: Bucket, prepared: _Prepared, context: Context, reduce: str
-) -> float | None:
-    names = free_names(prepared.node)
-    values = {
-        n: _base_value(n, bucket.values.get(n), context.kinds[n], context.tekton, reduce)
-        for n in names
-    }
-    return evaluate_expression(prepared.node, values)
-
-
-def _is_total(bucket: Bucket, labels: list[Any] | None) -> bool:
-    if not labels:
-        return False
-    return any(v in labels for v in bucket.by.values())
-
-
-def _judge(value: float, prepared: _Prepared) -> Status:
-    if prepared.fail is not None and prepared.fail[1].triggers(value):
-        return Status.FAIL
-    if prepared.warn is not None and prepared.warn[1].triggers(value):
-        return Status.WARN
-    return Status.PASS
-
-
-def _threshold_text(check: CheckSpec) -> str:
-    parts = []
-    for level in ("fail", "warn"):
-        raw = getattr(check, level)
-        if raw is None:
-            continue
-        try:
-            parts.append(f"{level} {parse_condition(raw)}")
-        except ThresholdError:
-            parts.append(f"{level} {raw}")
-    return ", ".join(parts)
-
-
 def _describe_by(by: Mapping[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in by.items()) or "(all)"
+    return group_key(by) or "(all)"
+
+
+def _baseline_input(
+    check: CheckSpec, context: Context, prepared: Prepared, data: BaselineData | None
+) -> BaselineInput | None:
+    if check.baseline is None or data is None:
+        return None
+    if isinstance(data, QueryResult):  # a shifted query: read the same way as the check
+        shifted = measure(check, prepared.node, context, data).present
+        if per_group(check, context):
+            points = {group_key(by): [v] for by, v in shifted}
+        else:
+            points = (
+                {"": [single_value(check, shifted)]} if shifted or check.scope == "count" else {}
+            )
+        return BaselineInput(points, "last", 1, scores=False)
+    history = check.baseline.history
+    return BaselineInput(
+        data,
+        check.baseline.reduce,
+        effective_min_points(history, check.baseline.min_points),
+        scores=True,
+    )
+
+
+def _percent(fraction: float | None) -> float | None:
+    return None if fraction is None else tidy(fraction * 100)
+
+
+def _shown(value: float | None, unit: str | None) -> float | None:
+    return None if value is None else tidy(from_base(value, unit))
 
 
 def _evaluate(
-    check: CheckSpec, prepared: _Prepared, context: Context, result: QueryResult
-) -> tuple[Status, float | None, list[Offender], str]:
-    """(status, observed in base units, offenders in display units, message)."""
+    check: CheckSpec,
+    prepared: Prepared,
+    context: Context,
+    result: QueryResult,
+    baseline: BaselineInput | None,
+    outcome: CheckOutcome,
+) -> None:
+    """Fill ``outcome`` (status, observed, baseline, offenders, groups, message)."""
     unit = prepared.unit
 
     def show(value: float) -> str:
         return format_quantity(from_base(value, unit), unit)
 
-    if check.scope == "total":
-        if context.grouped:
-            buckets = [
-                b
-                for b in result.buckets
-                if b.by and all(v in (context.total_labels or []) for v in b.by.values())
-            ]
-        else:
-            buckets = result.buckets[:1]
-    else:
-        buckets = [b for b in result.buckets if not _is_total(b, context.total_labels)]
-    values = [(b.by, _bucket_value(b, prepared, context, check.reduce)) for b in buckets]
-    present = [(by, v) for by, v in values if v is not None]
+    def against(key: str, value: float) -> Comparison:
+        return baseline.compare(key, value) if baseline is not None else NO_COMPARISON
+
+    measured = measure(check, prepared.node, context, result)
+    present = measured.present
     for by, v in present:
         if not math.isfinite(v):
             # NaN compares false with everything: judged, it would pass any gate.
             where = f" for {_describe_by(by)}" if by else ""
             raise Problem(f"observed value is {v}{where}, not a finite number: not judged", "")
-
-    if check.scope == "count":
-        count = float(len(present))
-        status = _judge(count, prepared)
-        return status, count, [], f"{len(present)} group(s) with a value: {status}"
-    if not present:
-        reason = "the query returned no buckets" if not buckets else "every value is null"
+    if not present and check.scope != "count":
         policy = check.no_data
-        status = Status.NO_DATA if policy == "pass" else Status(policy)
-        return status, None, [], f"no data: {reason} (no_data: {policy})"
+        outcome.status = Status.NO_DATA if policy == "pass" else Status(policy)
+        outcome.message = f"no data: {measured.reason} (no_data: {policy})"
+        return
 
-    if check.scope == "each" and context.grouped:
-        judged = [(by, v, _judge(v, prepared)) for by, v in present]
+    if per_group(check, context):
+        judged = []
+        for by, value in present:
+            comparison = against(group_key(by), value)
+            status, why = judge_value(value, prepared, comparison, check.no_baseline)
+            judged.append((by, value, status, comparison))
         higher = prepared.higher_is_worse
 
-        def severity(item: tuple[dict[str, Any], float, Status]) -> tuple[int, float]:
+        def severity(item: tuple[dict[str, Any], float, Status, Comparison]) -> tuple[int, float]:
             direction = 0.0 if higher is None else (item[1] if higher else -item[1])
             return (item[2].rank, direction)
 
         ranked = sorted(judged, key=severity, reverse=True)
-        worst_by, worst_value, status = ranked[0]
-        offenders = [
-            Offender(dict(by), tidy(from_base(v, unit)))
-            for by, v, s in ranked
-            if s is not Status.PASS
+        worst_by, worst_value, status, worst = ranked[0]
+        outcome.groups = [
+            GroupResult(dict(by), _shown(v, unit), s, _shown(c.baseline, unit), _percent(c.change))
+            for by, v, s, c in ranked
         ]
-        if offenders:
+        outcome.offenders = [
+            Offender(g.by, g.observed, g.baseline, g.change)
+            for g in outcome.groups
+            if g.status is not Status.PASS
+        ]
+        if outcome.offenders:
             message = (
-                f"{len(offenders)} of {len(judged)} groups breach; worst "
+                f"{len(outcome.offenders)} of {len(judged)} groups breach; worst "
                 f"{_describe_by(worst_by)}: {show(worst_value)}"
             )
         else:
             message = f"all {len(judged)} groups within thresholds; worst {show(worst_value)}"
-        return status, worst_value, offenders, message
+        value, comparison = worst_value, worst
+    else:
+        value = single_value(check, present)
+        comparison = against("", value)
+        status, why = judge_value(value, prepared, comparison, check.no_baseline)
+        if check.scope == "count":
+            message = f"{len(present)} group(s) with a value: {status}"
+        elif status is Status.PASS:
+            message = f"{check.metric} = {show(value)}: within thresholds"
+        else:
+            message = f"{check.metric} = {show(value)}: {why}"
+    outcome.status = status
+    outcome.observed = _shown(value, unit)
+    if baseline is not None:
+        outcome.baseline = _shown(comparison.baseline, unit)
+        outcome.change = _percent(comparison.change)
+        outcome.zscore = None if comparison.zscore is None else tidy(comparison.zscore)
+        if comparison.baseline is not None:
+            message += f" (baseline {show(comparison.baseline)}"
+            message += f", change {_describe_change(comparison.change)})"
+        elif comparison.missing:
+            message += f" ({comparison.missing})"
+    outcome.message = message
 
-    numbers = [v for _, v in present]
-    single = check.scope in ("each", "total")
-    value = numbers[0] if single else _REDUCERS[check.scope](numbers)
-    status = _judge(value, prepared)
-    level = prepared.fail if status is Status.FAIL else prepared.warn
-    if status is Status.PASS or level is None:
-        return status, value, [], f"{check.metric} = {show(value)}: within thresholds"
-    return status, value, [], f"{check.metric} = {show(value)}: {status} {level[0]}"
+
+def _describe_change(change: float | None) -> str:
+    if change is None:
+        return "n/a"
+    return f"{change * 100:+.1f}%" if abs(change) != float("inf") else f"{change:+}"
 
 
 def evaluate_checks(
@@ -297,37 +273,44 @@ def evaluate_checks(
     result: QueryResult,
     *,
     lines: Mapping[int, int] | None = None,
+    baselines: Mapping[int, BaselineData] | None = None,
 ) -> list[CheckOutcome]:
-    """Judge every check of ``spec`` against ``result``; problems become ``error`` outcomes."""
+    """Judge every check of ``spec`` against ``result``; problems become ``error`` outcomes.
+    ``baselines`` holds, by check index, what the run found for each check's ``baseline:``."""
     context = read_context(spec, source, request)
     outcomes = []
     for index, check in enumerate(spec.checks):
-        observed: float | None = None
-        offenders: list[Offender] = []
-        unit = check.unit
+        outcome = CheckOutcome(
+            name=check.name,
+            status=Status.ERROR,
+            observed=None,
+            threshold=threshold_text(check),
+            unit=check.unit,
+            offenders=[],
+            message="",
+            mode=check.mode,
+            line=(lines or {}).get(index, 0),
+            metric=check.metric,
+        )
         try:
             prepared = _prepare(check, index, context)
-            unit = prepared.unit
-            status, base, offenders, message = _evaluate(check, prepared, context, result)
-            observed = None if base is None else tidy(from_base(base, unit))
+            outcome.unit = prepared.unit
+            outcome.bands = bands_of(prepared)
+            data = (baselines or {}).get(index)
+            _evaluate(
+                check,
+                prepared,
+                context,
+                result,
+                _baseline_input(check, context, prepared, data),
+                outcome,
+            )
         except Problem as e:
-            status, message = Status.ERROR, e.message
-        if status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
+            outcome.status, outcome.message = Status.ERROR, e.message
+        if outcome.status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
             reasons = [f"{result.partial_reason}: partial result"] if result.partial else []
             reasons += [f"warning: {w}" for w in result.warnings]
-            status, message = Status.WARN, f"{message}; not trusted as a pass: {'; '.join(reasons)}"
-        outcomes.append(
-            CheckOutcome(
-                name=check.name,
-                status=status,
-                observed=observed,
-                threshold=_threshold_text(check),
-                unit=unit,
-                offenders=offenders,
-                message=message,
-                mode=check.mode,
-                line=(lines or {}).get(index, 0),
-                metric=check.metric,
-            )
-        )
+            outcome.status = Status.WARN
+            outcome.message = f"{outcome.message}; not trusted as a pass: {'; '.join(reasons)}"
+        outcomes.append(outcome)
     return outcomes

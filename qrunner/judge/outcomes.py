@@ -64,6 +64,28 @@ class Offender:
 
     by: dict[str, Any]
     observed: float | None
+    baseline: float | None = None  # in the check's unit, when the check has a baseline
+    change: float | None = None  # percent
+
+
+@dataclass(slots=True)
+class GroupResult:
+    """One group of a per-group check, whatever its status (the history keeps them all)."""
+
+    by: dict[str, Any]
+    observed: float | None
+    status: Status
+    baseline: float | None = None
+    change: float | None = None  # percent
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """Where a level's absolute condition triggers, in the check's unit (None: unbounded)."""
+
+    level: str  # "fail" | "warn"
+    low: float | None
+    high: float | None
 
 
 @dataclass(slots=True)
@@ -80,6 +102,12 @@ class CheckOutcome:
     mode: str  # "enforce" | "shadow"
     line: int  # the check's line in its spec file, 0 when unknown
     metric: str
+    baseline: float | None = None  # in ``unit``: what the observed value is compared with
+    change: float | None = None  # percent: (observed - baseline) / |baseline|
+    zscore: float | None = None
+    bands: list[Band] = field(default_factory=list)
+    groups: list[GroupResult] = field(default_factory=list)  # per-group checks only
+    trend: list[float] = field(default_factory=list)  # recent history, oldest first (display)
 
     @property
     def enforced(self) -> bool:
@@ -109,6 +137,7 @@ class SpecOutcome:
     tick: datetime | None = None  # scheduled specs: the tick this outcome measured
     window: tuple[datetime, datetime] | None = None  # its data window, start and end (UTC)
     missed_ticks: list[datetime] = field(default_factory=list)  # --due: given up, oldest first
+    owner: str | None = None
 
 
 @dataclass(slots=True)
@@ -122,6 +151,7 @@ class RunResult:
     interrupted: bool = False
     version: int = 1  # of the JSON report format
     shard: tuple[int, int] | None = None  # (K, N) for a --shard K/N run
+    run_id: str | None = None  # names the run in the history; shards of one CI run share it
 
 
 def spec_status(checks: Iterable[CheckOutcome], error: str | None) -> Status:

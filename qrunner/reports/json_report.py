@@ -4,9 +4,12 @@ Compatibility: within version 1 keys are only ever added (consumers must ignore 
 keys), and each addition bumps ``minor_version`` (:data:`MINOR_VERSION`); removing or renaming
 a key, or changing its meaning, bumps ``version``. Minor versions: 0 the original keys; 1 adds
 ``minor_version``, ``shard``, and per spec ``tick``, ``window``, ``missed_ticks`` and
-``error_code``. ``observed``
+``error_code``; 2 adds ``run_id``, per spec ``owner``, and per check ``baseline``, ``change``,
+``zscore``, ``bands`` and ``groups``. ``observed``
 values are numbers in the check's ``unit`` (``null`` when nothing was measured); durations
-without a ``unit:`` are in seconds and ratios in percent.
+without a ``unit:`` are in seconds and ratios in percent. ``baseline`` is in the same unit;
+``change`` is in percent. Per-group checks list every group under ``groups`` (the history
+store keeps them all), not only the offenders.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome
+from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, RunResult, SpecOutcome
 
-MINOR_VERSION = 1
+MINOR_VERSION = 2
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -39,12 +42,24 @@ def _check(check: CheckOutcome) -> dict[str, Any]:
         "observed": _number(check.observed),
         "threshold": check.threshold,
         "unit": check.unit,
-        "offenders": [{"by": dict(o.by), "observed": _number(o.observed)} for o in check.offenders],
+        "offenders": [_group(o) for o in check.offenders],
         "message": check.message,
         "mode": check.mode,
         "metric": check.metric,
         "line": check.line,
+        "baseline": _number(check.baseline),
+        "change": _number(check.change),
+        "zscore": _number(check.zscore),
+        "bands": [{"level": b.level, "low": b.low, "high": b.high} for b in check.bands],
+        "groups": [_group(g) | {"status": str(g.status)} for g in check.groups],
     }
+
+
+def _group(group: Offender | GroupResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"by": dict(group.by), "observed": _number(group.observed)}
+    if group.baseline is not None or group.change is not None:
+        data |= {"baseline": _number(group.baseline), "change": _number(group.change)}
+    return data
 
 
 def _spec(spec: SpecOutcome) -> dict[str, Any]:
@@ -70,6 +85,7 @@ def _spec(spec: SpecOutcome) -> dict[str, Any]:
         ),
         "missed_ticks": [format_timestamp(t) for t in spec.missed_ticks],
         "error_code": int(spec.error_code) if spec.error_code is not None else None,
+        "owner": spec.owner,
     }
 
 
@@ -85,6 +101,7 @@ def report_data(run: RunResult) -> dict[str, Any]:
         "target": run.target,
         "interrupted": run.interrupted,
         "shard": {"index": run.shard[0], "count": run.shard[1]} if run.shard else None,
+        "run_id": run.run_id,
         "specs": [_spec(s) for s in run.specs],
     }
 

@@ -1,9 +1,17 @@
 """The Markdown report, for ``$GITHUB_STEP_SUMMARY``: a status line, a table of every check,
-and each per-group check's offenders folded under ``<details>``."""
+and each per-group check's offenders folded under ``<details>``. When the run has a history
+(``--history``) or a check has a baseline, a ``trend`` column shows a sparkline of the
+check's recent values and its change against the baseline."""
 
 from __future__ import annotations
 
-from qrunner.judge.outcomes import RunResult, Status, count_outcomes, describe_counts
+from qrunner.judge.outcomes import (
+    CheckOutcome,
+    RunResult,
+    Status,
+    count_outcomes,
+    describe_counts,
+)
 from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
@@ -37,6 +45,28 @@ def _by(by: dict[str, object]) -> str:
     return ", ".join(f"{k}={v}" for k, v in by.items()) or "(all)"
 
 
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float]) -> str:
+    """``[1, 2, 8]`` → ``▁▂█`` (a flat series is a flat line)."""
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    span = high - low
+    top = len(SPARKS) - 1
+    return "".join(SPARKS[round((v - low) / span * top) if span else 0] for v in values)
+
+
+def _trend_cell(check: CheckOutcome) -> str:
+    parts = [sparkline(check.trend)] if len(check.trend) > 1 else []
+    if check.change is not None:
+        parts.append(f"{check.change:+.1f}%")
+    if check.baseline is not None:
+        parts.append(f"(baseline {format_quantity(check.baseline, check.unit)})")
+    return escape_cell(" ".join(parts)) or "—"
+
+
 def _status_cell(status: Status, shadow: bool = False) -> str:
     return f"{EMOJI[status]} {status}" + (" (shadow)" if shadow else "")
 
@@ -57,18 +87,16 @@ class MarkdownReporter:
         out.append(
             f"{summary} · target `{run.target}`" + (" · **interrupted**" if run.interrupted else "")
         )
-        out += [
-            "",
-            "| spec | check | observed | threshold | status |",
-            "| --- | --- | --- | --- | --- |",
-        ]
+        trend = any(c.trend or c.baseline is not None for s in run.specs for c in s.checks)
+        columns = ["spec", "check", "observed", "threshold", "status", *(["trend"] * trend)]
+        out += ["", _row(*columns), _row(*(["---"] * len(columns)))]
         details: list[str] = []
         notes: list[str] = []
         for spec in run.specs:
             name = escape_cell(spec.name)
             if spec.error is not None:
                 error = f"{_status_cell(Status.ERROR)}: {escape_cell(spec.error)}"
-                out.append(_row(name, "—", "—", "—", error))
+                out.append(_row(name, "—", "—", "—", error, *(["—"] * trend)))
             if spec.window is not None:
                 start, end = (format_timestamp(t) for t in spec.window)
                 notes.append(f"- 🕒 {name}: window {start} .. {end}")
@@ -87,6 +115,7 @@ class MarkdownReporter:
                         escape_cell(observed),
                         escape_cell(check.threshold),
                         _status_cell(check.status, not check.enforced),
+                        *([_trend_cell(check)] * trend),
                     )
                 )
                 if check.offenders:

@@ -18,7 +18,9 @@ from typing import Any, TextIO
 
 from qrunner.errors import ExitCode, UsageError
 from qrunner.judge.outcomes import (
+    Band,
     CheckOutcome,
+    GroupResult,
     Offender,
     RunResult,
     SpecOutcome,
@@ -49,11 +51,28 @@ def _check(data: dict[str, Any]) -> CheckOutcome:
         observed=data.get("observed"),
         threshold=data.get("threshold", ""),
         unit=data.get("unit"),
-        offenders=[Offender(dict(o["by"]), o.get("observed")) for o in data.get("offenders", [])],
+        offenders=[
+            Offender(dict(o["by"]), o.get("observed"), o.get("baseline"), o.get("change"))
+            for o in data.get("offenders", [])
+        ],
         message=data.get("message", ""),
         mode=data.get("mode", "enforce"),
         line=int(data.get("line", 0)),
         metric=data.get("metric", ""),
+        baseline=data.get("baseline"),
+        change=data.get("change"),
+        zscore=data.get("zscore"),
+        bands=[Band(b["level"], b.get("low"), b.get("high")) for b in data.get("bands", [])],
+        groups=[
+            GroupResult(
+                dict(g["by"]),
+                g.get("observed"),
+                Status(g["status"]),
+                g.get("baseline"),
+                g.get("change"),
+            )
+            for g in data.get("groups", [])
+        ],
     )
 
 
@@ -78,6 +97,7 @@ def _spec(data: dict[str, Any]) -> SpecOutcome:
         tick=_time(data["tick"]) if data.get("tick") else None,
         window=(_time(window["start"]), _time(window["end"])) if window else None,
         missed_ticks=[_time(t) for t in data.get("missed_ticks", [])],
+        owner=data.get("owner"),
     )
 
 
@@ -102,6 +122,7 @@ def read_report(path: Path) -> RunResult:
             specs=[_spec(s) for s in data["specs"]],
             interrupted=bool(data.get("interrupted", False)),
             shard=(int(shard["index"]), int(shard["count"])) if shard else None,
+            run_id=data.get("run_id"),
         )
     except (KeyError, TypeError, ValueError) as e:
         raise UsageError(f"{path}: not a qrunner JSON report ({type(e).__name__}: {e})") from None
@@ -146,6 +167,7 @@ def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
         target=results[0].target,
         specs=specs,
         interrupted=any(r.interrupted for r in results),
+        run_id=results[0].run_id,  # shards of one CI run share it
     )
 
 

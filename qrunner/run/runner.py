@@ -36,6 +36,7 @@ from qrunner.judge.outcomes import (
 )
 from qrunner.reports.output import ReportRequest, check_destinations, write_reports
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
+from qrunner.run.history import attach_trends, default_run_id, finish_history, open_history
 from qrunner.run.schedule import ScheduleOptions, plan_batch, window_of
 from qrunner.run.select import git_commit_of, matches_selectors
 from qrunner.run.shard import shard_environ
@@ -67,6 +68,7 @@ class RunOptions:
     interactive: bool = False
     traceback: bool = False  # print the traceback of a spec's internal error
     schedule: ScheduleOptions = field(default_factory=ScheduleOptions)
+    history: Path | None = None  # the history store: baselines read from it, results added
 
 
 def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
@@ -117,8 +119,10 @@ def request_hash(source: Source, request: Mapping[str, Any]) -> str:
 
 
 class _Run:
-    def __init__(self, options: RunOptions, targets: TargetOptions) -> None:
-        self.options = options
+    def __init__(
+        self, options: RunOptions, targets: TargetOptions, renderer: Renderer, history: Any
+    ) -> None:
+        self.options, self.renderer, self.history = options, renderer, history
         self.backends = Backends(targets)
         self.semaphore = asyncio.Semaphore(options.concurrency)
         self.stopping = False
@@ -134,6 +138,7 @@ class _Run:
     async def judge(self, rendered: RenderedSpec) -> SpecOutcome:
         from qrunner.judge.checks import evaluate_checks
         from qrunner.judge.results import normalize_response
+        from qrunner.run.baselines import find_baselines
 
         spec = rendered.spec
         source = SOURCES[spec.source]
@@ -154,18 +159,21 @@ class _Run:
             tags=list(spec.tags),
             tick=rendered.tick,
             window=window_of(rendered),
+            owner=spec.owner,
         )
         try:
             query = PreparedQuery(spec.name, source, rendered.request)
             response = await self._send(source, query)
-            result = normalize_response(
-                source, response, grouped=_is_grouped(source, rendered.request)
-            )
+            grouped = _is_grouped(source, rendered.request)
+            result = normalize_response(source, response, grouped=grouped)
+            baselines, notes = await find_baselines(rendered, self, grouped=grouped)
             lines = {i: loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
-            outcome.checks = evaluate_checks(spec, source, rendered.request, result, lines=lines)
+            outcome.checks = evaluate_checks(
+                spec, source, rendered.request, result, lines=lines, baselines=baselines
+            )
             outcome.partial = result.partial
             outcome.partial_reason = result.partial_reason or outcome.partial_reason
-            outcome.warnings = list(result.warnings)
+            outcome.warnings = [*result.warnings, *notes]
         except asyncio.CancelledError:
             outcome.error = f"{self.stop_reason} before the query finished"
             outcome.error_code = ExitCode.BACKEND_ERROR
@@ -212,9 +220,10 @@ def _error_outcome(
 
 
 async def _run_async(
-    options: RunOptions, ready: list[RenderedSpec], targets: TargetOptions, progress: Any
-) -> tuple[list[SpecOutcome], bool, list[str]]:
-    run = _Run(options, targets)
+    options: RunOptions, ready: list[RenderedSpec], targets: TargetOptions, progress: Any, *,
+    renderer: Renderer, history: Any,
+) -> tuple[list[SpecOutcome], bool, list[str]]:  # fmt: skip
+    run = _Run(options, targets, renderer, history)
     loop = asyncio.get_running_loop()
     interrupted = False
 
@@ -323,9 +332,14 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         else:
             print(inert(f"qrunner: {line}"), file=stderr)
 
+    history = open_history(options.history, ready, stderr=stderr)
     try:
         outcomes, interrupted, notices = (
-            asyncio.run(_run_async(options, ready, targets, progress)) if ready else ([], False, [])
+            asyncio.run(
+                _run_async(options, ready, targets, progress, renderer=renderer, history=history)
+            )
+            if ready
+            else ([], False, [])
         )
     except BaseException:
         batch.release()
@@ -348,7 +362,9 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         specs=specs,
         interrupted=interrupted,
         shard=(shard.index, shard.count) if shard else None,
+        run_id=default_run_id(options.environ, started_at),
     )
+    attach_trends(run, history)
     try:
         unwritten = write_reports(
             run,
@@ -365,6 +381,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         batch.release(outcomes)
     else:
         batch.commit(outcomes)  # only now, with the reports written, are the ticks done
+    finish_history(run, history, stderr=stderr)
     if options.publish:
         from qrunner.run.publish import publish_run
 

@@ -18,6 +18,31 @@ NoDataPolicy = Literal["pass", "warn", "fail", "error"]
 Scope = Literal["total", "each", "max", "min", "sum", "avg", "count"]
 Reducer = Literal["last", "first", "max", "min", "avg", "sum"]
 Mode = Literal["enforce", "shadow"]
+BaselineReducer = Literal["median", "mean", "min", "max", "last"]
+Threshold = str | float | list[str | float] | None
+
+
+class BaselineSpec(BaseModel):
+    """What a check's ``change``, ``delta`` and ``zscore`` conditions compare with: the same
+    request on the window moved back (``shift: 7d``), or the check's past values in the
+    history store (``history: 10``). Exactly one of the two."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shift: str | None = Field(
+        default=None, description="run the same request with the window moved back: 7d, 24h"
+    )
+    history: int | None = Field(
+        default=None, ge=1, le=1000, description="the last N recorded values (needs --history)"
+    )
+    reduce: BaselineReducer = Field(
+        default="median", description="how the history's values become one baseline"
+    )
+    min_points: int | None = Field(
+        default=None,
+        ge=1,
+        description="fewer recorded values than this is no baseline (default: 3, at most history)",
+    )
 
 
 class _Strict(BaseModel):
@@ -30,15 +55,20 @@ class CheckSpec(_Strict):
     ``fail``/``warn`` are conditions that *trigger* that level: ``fail: "> 5"`` fails when
     the observed value is above 5. Forms: ``> 5``, ``<= 300ms``, ``== 0``, ``!= 0``,
     ``< 95%``, ranges ``10..20`` (triggers inside, inclusive) and ``not 10..20``
-    (triggers outside). A bare number means ``>= number``.
+    (triggers outside). A bare number means ``>= number``. Over a ``baseline``:
+    ``change > 20%``, ``delta > 5m``, ``zscore > 3``, ``mzscore > 3.5``.
     """
 
     name: str = Field(min_length=1)
     metric: str = Field(
         min_length=1, description="c0, a Tekton field, a named metric, or an expression"
     )
-    fail: str | float | None = None
-    warn: str | float | None = None
+    fail: Threshold = Field(
+        default=None, description="condition(s) that fail the check; a list triggers on any"
+    )
+    warn: Threshold = Field(
+        default=None, description="condition(s) that warn; a list triggers on any"
+    )
     unit: str | None = Field(
         default=None, description="unit the observed value is shown in (e.g. ms, s, %)"
     )
@@ -48,6 +78,11 @@ class CheckSpec(_Strict):
     )
     reduce: Reducer = Field(default="last", description="how a timeseries becomes one value")
     no_data: NoDataPolicy = "fail"
+    baseline: BaselineSpec | None = None
+    no_baseline: NoDataPolicy = Field(
+        default="pass",
+        description="what a change/delta/zscore condition does without a baseline",
+    )
     mode: Mode = "enforce"
     description: str | None = None
 

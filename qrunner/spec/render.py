@@ -237,7 +237,8 @@ class Renderer:
             update = {}
             for level in ("fail", "warn"):
                 value = getattr(check, level)
-                if isinstance(value, str) and any(m in value for m in _MARKERS):
+                texts = value if isinstance(value, list) else [value]
+                if any(isinstance(t, str) and any(m in t for m in _MARKERS) for t in texts):
                     update[level] = self._render(env, value, ("checks", i, level), loaded, context)
             checks.append(check.model_copy(update=update) if update else check)
         spec = loaded.spec.model_copy(update={"checks": checks})

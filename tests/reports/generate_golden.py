@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from qrunner.judge.outcomes import (
+    Band,
     CheckOutcome,
+    GroupResult,
     Offender,
     RunResult,
     SpecOutcome,
@@ -69,6 +71,24 @@ def sample_run() -> RunResult:
                 ],
                 message="2 of 3 groups breach; worst @ci.pipeline.name=build: 7.2m",
                 line=14,
+                bands=[Band("fail", 300.0, None), Band("warn", 180.0, None)],
+                groups=[
+                    GroupResult({"@ci.pipeline.name": "build"}, 7.2 * 60, Status.FAIL),
+                    GroupResult({"@ci.pipeline.name": "deploy|prod"}, 4.1 * 60, Status.WARN),
+                    GroupResult({"@ci.pipeline.name": "lint"}, 30.0, Status.PASS),
+                ],
+            ),
+            _check(
+                "p90-duration-vs-last-week",
+                Status.FAIL,
+                observed=420.0,
+                unit="s",
+                threshold="fail change > 20%",
+                message="c0 = 7m: fail change > 20% (baseline 5m, change +40.0%)",
+                line=19,
+                baseline=300.0,
+                change=40.0,
+                trend=[290.0, 300.0, 310.0, 305.0, 420.0],
             ),
             _check(
                 "queue-time",
@@ -110,6 +130,7 @@ def sample_run() -> RunResult:
         tick=datetime(2024, 5, 1, 4, 0, tzinfo=UTC),
         window=(datetime(2024, 4, 24, 3, 30, tzinfo=UTC), datetime(2024, 5, 1, 3, 30, tzinfo=UTC)),
         missed_ticks=[datetime(2024, 4, 29, 4, 0, tzinfo=UTC)],
+        owner="team-platform",
     )
     tekton = SpecOutcome(
         name="tekton-failures",
@@ -193,6 +214,7 @@ def sample_run() -> RunResult:
         qrunner_version="0.0.0-golden",
         target="local",
         specs=specs,
+        run_id="12345-1",
     )
 
 

@@ -93,7 +93,7 @@ def test_junit_parses_with_junitparser(run: RunResult, tmp_path: Path) -> None:
     suites = {suite.name: suite for suite in xml}
     assert list(suites) == ["pipeline-duration", "tekton-failures", "broken", "unmeasured"]
     duration = suites["pipeline-duration"]
-    assert (duration.tests, duration.failures, duration.errors, duration.skipped) == (4, 1, 0, 1)
+    assert (duration.tests, duration.failures, duration.errors, duration.skipped) == (5, 2, 0, 1)
     cases = {case.name: case for case in duration}
     assert all(case.classname == "pipeline-duration" for case in cases.values())
     [failure] = cases["p90-duration"].result
@@ -109,7 +109,7 @@ def test_junit_parses_with_junitparser(run: RunResult, tmp_path: Path) -> None:
     [spec_case] = list(suites["broken"])
     assert spec_case.name == "(spec)"
     assert isinstance(spec_case.result[0], Error)
-    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (8, 1, 2, 2)
+    assert (xml.tests, xml.failures, xml.errors, xml.skipped) == (9, 2, 2, 2)
 
 
 def test_junit_strips_characters_xml_cannot_carry(run: RunResult) -> None:
