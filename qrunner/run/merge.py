@@ -109,8 +109,12 @@ def read_report(path: Path) -> RunResult:
         raise UsageError(f"{path}: cannot read: {e.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: not a JSON report: {e}") from None
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise UsageError(f"{path}: not a qrunner JSON report, version 1")
+    if not isinstance(data, dict) or "version" not in data:
+        raise UsageError(f"{path}: not a qrunner JSON report (no top-level version)")
+    if data["version"] != 1:
+        raise UsageError(
+            f"{path}: a JSON report of version {data['version']!r}; this qrunner merges version 1"
+        )
     try:
         shard = data.get("shard")
         return RunResult(
@@ -142,14 +146,15 @@ def _order(spec: SpecOutcome) -> tuple[Any, ...]:
 def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
     if not runs:
         raise UsageError("qrunner merge needs at least one JSON report")
-    shards = {path: run.shard for path, run in runs if run.shard is not None}
+    # A list, not a dict by path: the same file given twice is a shard given twice.
+    shards = [(path, run.shard) for path, run in runs if run.shard is not None]
     if shards:
-        counts = {count for _, count in shards.values()}
+        counts = {count for _, (_, count) in shards}
         if len(counts) > 1 or len(shards) != len(runs):
             raise UsageError("the reports come from different shardings (--shard K/N)")
         count = counts.pop()
         seen: dict[int, Path] = {}
-        for path, (index, _) in shards.items():
+        for path, (index, _) in shards:
             if index in seen:
                 raise UsageError(f"shard {index}/{count} twice: {seen[index]} and {path}")
             seen[index] = path

@@ -6,6 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+SPEC = """\
+version: 1
+name: {name}
+source: datadog.ci_tests
+request:
+  filter: {{from: now-7d, to: now, query: "@git.branch:main"}}
+checks:
+  - name: tests
+    metric: c0
+    fail: "< 0"
+"""
+AT = "2024-05-01T06:00:00Z"
 JUNIT = '<testsuite name="s" timestamp="2024-05-01T06:00:00"><testcase name="a"/></testsuite>\n'
 
 
@@ -24,3 +36,29 @@ def test_ingest_into_a_data_folder_that_cannot_be_made_is_a_data_error(
         ["ingest", "junit", "report.xml", "--data", "blocker/data", "--no-ci-env"], cwd=tmp_path
     )
     hostile.assert_hostile(outcome, exit_code=2, where="blocker/data", says="cannot write")
+
+
+def _shard_report(tmp_path: Path, hostile: Any, shard: str) -> Path:
+    (tmp_path / "specs").mkdir(exist_ok=True)
+    (tmp_path / "specs" / "a.yaml").write_text(SPEC.format(name="a"), encoding="utf-8")
+    out = tmp_path / f"shard-{shard.replace('/', '-')}.json"
+    hostile.qrunner(
+        ["run", "specs", "--at", AT, "--shard", shard, "--report", f"json:{out.name}"],
+        cwd=tmp_path,
+    )
+    assert out.exists()
+    return out
+
+
+def test_merge_of_one_shard_report_given_twice_says_so(tmp_path: Path, hostile: Any) -> None:
+    one = _shard_report(tmp_path, hostile, "1/2")
+    outcome = hostile.qrunner(["merge", one.name, one.name], cwd=tmp_path)
+    hostile.assert_hostile(outcome, exit_code=2, where=one.name, says="shard 1/2 twice")
+
+
+def test_merge_of_a_report_from_another_version_names_its_version(
+    tmp_path: Path, hostile: Any
+) -> None:
+    (tmp_path / "old.json").write_text('{"version": 0, "specs": []}', encoding="utf-8")
+    outcome = hostile.qrunner(["merge", "old.json"], cwd=tmp_path)
+    hostile.assert_hostile(outcome, exit_code=2, where="old.json", says="version 0")
