@@ -111,6 +111,38 @@ def pending_ticks(
     return result
 
 
+def _check_time(path: Path, where: str, value: Any) -> None:
+    try:
+        parsed = _parse(value) if value is not None else None
+    except (TypeError, ValueError, AttributeError):
+        parsed = None
+    if value is not None and (parsed is None or parsed.utcoffset() is None):
+        raise StateError(f"{path}: {where}: not an ISO-8601 UTC time: {value!r}")
+
+
+def _check_entry(path: Path, name: str, entry: Any) -> None:
+    """Refuse a hand-edited or damaged entry here, at the file, rather than deep in a run."""
+    where = f"specs.{name}"
+    if not isinstance(entry, dict):
+        raise StateError(f"{path}: {where}: expected a mapping, got {type(entry).__name__}")
+    for key in ("through", "last_done"):
+        _check_time(path, f"{where}.{key}", entry.get(key))
+    done = entry.get("done", [])
+    if not isinstance(done, list):
+        raise StateError(f"{path}: {where}.done: expected a list of ticks")
+    for i, tick in enumerate(done):
+        _check_time(path, f"{where}.done[{i}]", tick)
+        if not isinstance(tick, str):
+            raise StateError(f"{path}: {where}.done[{i}]: expected a tick, got {tick!r}")
+    claims = entry.get("claims", {})
+    if not isinstance(claims, dict):
+        raise StateError(f"{path}: {where}.claims: expected a mapping")
+    for tick, claim in claims.items():
+        if not isinstance(claim, dict) or not isinstance(claim.get("owner", ""), str):
+            raise StateError(f"{path}: {where}.claims.{tick}: expected {{owner, expires}}")
+        _check_time(path, f"{where}.claims.{tick}.expires", claim.get("expires"))
+
+
 class StateFile:
     """The state file and its lock; use :meth:`locked` for every read-modify-write."""
 
@@ -126,6 +158,8 @@ class StateFile:
             return {"version": STATE_VERSION, "specs": {}}
         except OSError as e:
             raise StateError(f"{self.path}: cannot read the state: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise StateError(f"{self.path}: not a state file: not UTF-8 text") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
@@ -136,6 +170,8 @@ class StateFile:
             raise StateError(f"{self.path}: not a qrunner state file (no 'specs' mapping)")
         if data.get("version") != STATE_VERSION:
             raise StateError(f"{self.path}: state version {data.get('version')!r} is not 1")
+        for name, entry in data["specs"].items():
+            _check_entry(self.path, name, entry)
         return data
 
     @contextlib.contextmanager

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 SPEC = """\
 version: 1
 name: {name}
@@ -62,3 +64,42 @@ def test_merge_of_a_report_from_another_version_names_its_version(
     (tmp_path / "old.json").write_text('{"version": 0, "specs": []}', encoding="utf-8")
     outcome = hostile.qrunner(["merge", "old.json"], cwd=tmp_path)
     hostile.assert_hostile(outcome, exit_code=2, where="old.json", says="version 0")
+
+
+SCHEDULED = SPEC.replace(
+    "request:",
+    'schedule: {{cron: "0 6 * * *", window: 1d}}\nrequest:',
+).replace(
+    "from: now-7d, to: now",
+    'from: "{{{{ window.start | iso }}}}", to: "{{{{ window.end | iso }}}}"',
+)
+
+
+@pytest.mark.parametrize(
+    ("state", "says"),
+    [
+        ('{"version": 1, "specs": {"s": 5}}', "specs.s: expected a mapping"),
+        ('{"version": 1, "specs": {"s": {"done": "x"}}}', "specs.s.done: expected a list"),
+        ('{"version": 1, "specs": {"s": {"done": ["x"]}}}', "specs.s.done[0]"),
+        ('{"version": 1, "specs": {"s": {"through": "2024-05-01T06:00:00"}}}', "UTC time"),
+        (
+            '{"version": 1, "specs": {"s": {"claims": {"t": {"owner": "h:1", "expires": 7}}}}}',
+            "specs.s.claims.t.expires",
+        ),
+        ("\\xff\\xfe", "not UTF-8"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "plan"])
+def test_a_damaged_state_file_is_a_state_error_and_left_alone(
+    tmp_path: Path, hostile: Any, state: str, says: str, command: str
+) -> None:
+    (tmp_path / "s.yaml").write_text(SCHEDULED.format(name="s"), encoding="utf-8")
+    path = tmp_path / "state.json"
+    content = state.encode("latin-1").decode("unicode_escape").encode("latin-1")
+    path.write_bytes(content)
+    due = ["--due"] if command == "run" else []
+    outcome = hostile.qrunner(
+        [command, "s.yaml", *due, "--state", "state.json", "--at", AT], cwd=tmp_path
+    )
+    hostile.assert_hostile(outcome, exit_code=2, where="state.json", says=says)
+    assert path.read_bytes() == content
