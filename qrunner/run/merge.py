@@ -143,6 +143,23 @@ def _order(spec: SpecOutcome) -> tuple[Any, ...]:
     return (loaded, _walk_key(spec.file), spec.tick.timestamp() if spec.tick else 0.0)
 
 
+def _refuse_repeats(runs: Sequence[tuple[Path, RunResult]]) -> None:
+    """One spec at one tick in two reports would be counted twice: a report given twice, or
+    two runs of the same specs, are not parts of one run."""
+    seen: dict[tuple[str, str, str], tuple[int, Path]] = {}
+    for number, (path, run) in enumerate(runs):
+        for spec in run.specs:
+            tick = spec.tick.isoformat() if spec.tick else ""
+            key = (spec.file, spec.name, tick)
+            first, first_path = seen.setdefault(key, (number, path))
+            if first != number:
+                at = f" at tick {tick}" if tick else ""
+                raise UsageError(
+                    f"spec {spec.name!r}{at} is in both {first_path} and {path}: "
+                    "merge the reports of one run"
+                )
+
+
 def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
     if not runs:
         raise UsageError("qrunner merge needs at least one JSON report")
@@ -162,6 +179,7 @@ def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
         if missing:
             named = ", ".join(f"{k}/{count}" for k in missing)
             raise UsageError(f"shard(s) {named} missing: their reports were not given")
+    _refuse_repeats(runs)
     results = [run for _, run in runs]
     specs = sorted((s for run in results for s in run.specs), key=_order)
     return RunResult(

@@ -103,3 +103,14 @@ def test_a_damaged_state_file_is_a_state_error_and_left_alone(
     )
     hostile.assert_hostile(outcome, exit_code=2, where="state.json", says=says)
     assert path.read_bytes() == content
+
+
+def test_merge_of_one_unsharded_report_given_twice_is_refused(tmp_path: Path, hostile: Any) -> None:
+    (tmp_path / "a.yaml").write_text(SPEC.format(name="a"), encoding="utf-8")
+    hostile.qrunner(["run", "a.yaml", "--at", AT, "--report", "json:whole.json"], cwd=tmp_path)
+    copy = tmp_path / "copy.json"
+    copy.write_bytes((tmp_path / "whole.json").read_bytes())
+    outcome = hostile.qrunner(["merge", "whole.json", "copy.json"], cwd=tmp_path)
+    hostile.assert_hostile(outcome, exit_code=2, where="copy.json", says="spec 'a' is in both")
+    same = hostile.qrunner(["merge", "whole.json", "whole.json"], cwd=tmp_path)
+    hostile.assert_hostile(same, exit_code=2, where="whole.json", says="spec 'a' is in both")
