@@ -54,9 +54,11 @@ class IngestResult:
 def parse_tag(text: str) -> tuple[str, str]:
     """``--tag KEY:VALUE`` (the value may contain colons)."""
     key, sep, value = text.partition(":")
-    if not sep or not key.strip():
+    # `--tag @team:core` is how the attribute is written in a query; it is stored as `team`.
+    key = key.strip().removeprefix("@")
+    if not sep or not key:
         raise UsageError(f"--tag: expected KEY:VALUE, got {text!r}")
-    return key.strip(), value.strip()
+    return key, value.strip()
 
 
 def parse_time(text: str) -> datetime:
