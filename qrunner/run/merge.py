@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
-from qrunner.errors import ExitCode, UsageError
+from qrunner.errors import ExitCode, LimitError, UsageError
 from qrunner.judge.outcomes import (
     Band,
     CheckOutcome,
@@ -28,6 +28,7 @@ from qrunner.judge.outcomes import (
     exit_code_for,
     run_status,
 )
+from qrunner.limits import open_regular_file
 from qrunner.reports.output import ReportRequest, write_reports
 
 
@@ -104,9 +105,12 @@ def _spec(data: dict[str, Any]) -> SpecOutcome:
 def read_report(path: Path) -> RunResult:
     """One ``--report json`` file back into a :class:`RunResult`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular_file(path) as source:  # a FIFO would block the merge forever
+            data = json.loads(source.read().decode("utf-8"))
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+    except LimitError as e:
+        raise UsageError(f"{path}: cannot read: {e}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: not a JSON report: {e}") from None
     if not isinstance(data, dict) or "version" not in data:

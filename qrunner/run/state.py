@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import StateError
-from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS
+from qrunner.errors import LimitError, StateError
+from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS, open_regular_file
 from qrunner.spec.schedule import Schedule, format_utc
 
 DEFAULT_STATE = Path(".qrunner") / "state.json"
@@ -153,11 +153,14 @@ class StateFile:
     def read(self) -> dict[str, Any]:
         """The state as last written (atomic writes make an unlocked read consistent)."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open_regular_file(self.path) as source:  # a FIFO would block a due run forever
+                text = source.read().decode("utf-8")
         except FileNotFoundError:
             return {"version": STATE_VERSION, "specs": {}}
         except OSError as e:
             raise StateError(f"{self.path}: cannot read the state: {e.strerror}") from None
+        except LimitError as e:
+            raise StateError(f"{self.path}: cannot read the state: {e}") from None
         except UnicodeDecodeError:
             raise StateError(f"{self.path}: not a state file: not UTF-8 text") from None
         try:
@@ -185,6 +188,8 @@ class StateFile:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the whole block
         except OSError as e:
+            if isinstance(e, FileExistsError):  # mkdir: a file stands where a folder should
+                raise StateError(f"{self.path.parent}: not a folder") from None
             raise StateError(f"{self.lock_path}: cannot open the lock: {e.strerror}") from None
         with handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

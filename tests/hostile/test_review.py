@@ -3,6 +3,7 @@ user would. Each makes the same assertions as the spec-file cases."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -114,3 +115,24 @@ def test_merge_of_one_unsharded_report_given_twice_is_refused(tmp_path: Path, ho
     hostile.assert_hostile(outcome, exit_code=2, where="copy.json", says="spec 'a' is in both")
     same = hostile.qrunner(["merge", "whole.json", "whole.json"], cwd=tmp_path)
     hostile.assert_hostile(same, exit_code=2, where="whole.json", says="spec 'a' is in both")
+
+
+def test_a_fifo_as_state_or_report_to_merge_is_refused_not_waited_on(
+    tmp_path: Path, hostile: Any
+) -> None:
+    (tmp_path / "s.yaml").write_text(SCHEDULED.format(name="s"), encoding="utf-8")
+    os.mkfifo(tmp_path / "pipe.json")
+    due = hostile.qrunner(["run", "s.yaml", "--due", "--state", "pipe.json"], cwd=tmp_path)
+    hostile.assert_hostile(due, exit_code=2, where="pipe.json", says="not a regular file")
+    merge = hostile.qrunner(["merge", "pipe.json"], cwd=tmp_path)
+    hostile.assert_hostile(merge, exit_code=2, where="pipe.json", says="not a regular file")
+
+
+def test_a_state_under_a_file_names_the_file_that_is_not_a_folder(
+    tmp_path: Path, hostile: Any
+) -> None:
+    (tmp_path / "s.yaml").write_text(SCHEDULED.format(name="s"), encoding="utf-8")
+    (tmp_path / "blocker").write_text("", encoding="utf-8")
+    args = ["run", "s.yaml", "--due", "--state", "blocker/state.json", "--at", AT]
+    outcome = hostile.qrunner(args, cwd=tmp_path)
+    hostile.assert_hostile(outcome, exit_code=2, where="blocker", says="not a folder")
