@@ -136,3 +136,9 @@ def test_a_state_under_a_file_names_the_file_that_is_not_a_folder(
     args = ["run", "s.yaml", "--due", "--state", "blocker/state.json", "--at", AT]
     outcome = hostile.qrunner(args, cwd=tmp_path)
     hostile.assert_hostile(outcome, exit_code=2, where="blocker", says="not a folder")
+
+
+def test_plan_checks_its_var_options_as_run_does(tmp_path: Path, hostile: Any) -> None:
+    (tmp_path / "s.yaml").write_text(SCHEDULED.format(name="s"), encoding="utf-8")
+    outcome = hostile.qrunner(["plan", "s.yaml", "--var", "nonsense"], cwd=tmp_path)
+    hostile.assert_hostile(outcome, exit_code=2, says="--var expects NAME=VALUE")
