@@ -99,9 +99,9 @@ def plan(
     from qrunner.reports.plan import format_plan
     from qrunner.run.plan import build_plan
     from qrunner.secrets import inert, inert_json
-    from qrunner.spec.render import parse_at
+    from qrunner.spec.render import parse_at, parse_var_options
 
-    del variables  # accepted like every spec command; a plan renders nothing
+    parse_var_options(variables)  # accepted like every spec command, and checked like it too
     entries, failed = build_plan(
         spec_paths(paths), at=parse_at(at), state=state, catch_up=catch_up, shards=shards
     )

@@ -19,7 +19,12 @@ _docs_option = click.option(
 
 @click.group()
 def schemas() -> None:
-    """Generate and check the request/response JSON Schemas from the API docs."""
+    """Generate and check the request/response JSON Schemas from the API docs.
+
+    \b
+    Example:
+      qrunner schemas check --docs ../shared/api-docs
+    """
 
 
 @schemas.command("generate")

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
-from qrunner.errors import ExitCode, UsageError
+from qrunner.errors import ExitCode, LimitError, UsageError
 from qrunner.judge.outcomes import (
     Band,
     CheckOutcome,
@@ -28,6 +28,7 @@ from qrunner.judge.outcomes import (
     exit_code_for,
     run_status,
 )
+from qrunner.limits import open_regular_file
 from qrunner.reports.output import ReportRequest, write_reports
 
 
@@ -104,13 +105,20 @@ def _spec(data: dict[str, Any]) -> SpecOutcome:
 def read_report(path: Path) -> RunResult:
     """One ``--report json`` file back into a :class:`RunResult`."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular_file(path) as source:  # a FIFO would block the merge forever
+            data = json.loads(source.read().decode("utf-8"))
     except OSError as e:
         raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+    except LimitError as e:
+        raise UsageError(f"{path}: cannot read: {e}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UsageError(f"{path}: not a JSON report: {e}") from None
-    if not isinstance(data, dict) or data.get("version") != 1:
-        raise UsageError(f"{path}: not a qrunner JSON report, version 1")
+    if not isinstance(data, dict) or "version" not in data:
+        raise UsageError(f"{path}: not a qrunner JSON report (no top-level version)")
+    if data["version"] != 1:
+        raise UsageError(
+            f"{path}: a JSON report of version {data['version']!r}; this qrunner merges version 1"
+        )
     try:
         shard = data.get("shard")
         return RunResult(
@@ -139,17 +147,35 @@ def _order(spec: SpecOutcome) -> tuple[Any, ...]:
     return (loaded, _walk_key(spec.file), spec.tick.timestamp() if spec.tick else 0.0)
 
 
+def _refuse_repeats(runs: Sequence[tuple[Path, RunResult]]) -> None:
+    """One spec at one tick in two reports would be counted twice: a report given twice, or
+    two runs of the same specs, are not parts of one run."""
+    seen: dict[tuple[str, str, str], tuple[int, Path]] = {}
+    for number, (path, run) in enumerate(runs):
+        for spec in run.specs:
+            tick = spec.tick.isoformat() if spec.tick else ""
+            key = (spec.file, spec.name, tick)
+            first, first_path = seen.setdefault(key, (number, path))
+            if first != number:
+                at = f" at tick {tick}" if tick else ""
+                raise UsageError(
+                    f"spec {spec.name!r}{at} is in both {first_path} and {path}: "
+                    "merge the reports of one run"
+                )
+
+
 def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
     if not runs:
         raise UsageError("qrunner merge needs at least one JSON report")
-    shards = {path: run.shard for path, run in runs if run.shard is not None}
+    # A list, not a dict by path: the same file given twice is a shard given twice.
+    shards = [(path, run.shard) for path, run in runs if run.shard is not None]
     if shards:
-        counts = {count for _, count in shards.values()}
+        counts = {count for _, (_, count) in shards}
         if len(counts) > 1 or len(shards) != len(runs):
             raise UsageError("the reports come from different shardings (--shard K/N)")
         count = counts.pop()
         seen: dict[int, Path] = {}
-        for path, (index, _) in shards.items():
+        for path, (index, _) in shards:
             if index in seen:
                 raise UsageError(f"shard {index}/{count} twice: {seen[index]} and {path}")
             seen[index] = path
@@ -157,6 +183,7 @@ def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
         if missing:
             named = ", ".join(f"{k}/{count}" for k in missing)
             raise UsageError(f"shard(s) {named} missing: their reports were not given")
+    _refuse_repeats(runs)
     results = [run for _, run in runs]
     specs = sorted((s for run in results for s in run.specs), key=_order)
     return RunResult(

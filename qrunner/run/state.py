@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from qrunner.errors import StateError
-from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS
+from qrunner.errors import LimitError, StateError
+from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS, open_regular_file
 from qrunner.spec.schedule import Schedule, format_utc
 
 DEFAULT_STATE = Path(".qrunner") / "state.json"
@@ -111,6 +111,38 @@ def pending_ticks(
     return result
 
 
+def _check_time(path: Path, where: str, value: Any) -> None:
+    try:
+        parsed = _parse(value) if value is not None else None
+    except (TypeError, ValueError, AttributeError):
+        parsed = None
+    if value is not None and (parsed is None or parsed.utcoffset() is None):
+        raise StateError(f"{path}: {where}: not an ISO-8601 UTC time: {value!r}")
+
+
+def _check_entry(path: Path, name: str, entry: Any) -> None:
+    """Refuse a hand-edited or damaged entry here, at the file, rather than deep in a run."""
+    where = f"specs.{name}"
+    if not isinstance(entry, dict):
+        raise StateError(f"{path}: {where}: expected a mapping, got {type(entry).__name__}")
+    for key in ("through", "last_done"):
+        _check_time(path, f"{where}.{key}", entry.get(key))
+    done = entry.get("done", [])
+    if not isinstance(done, list):
+        raise StateError(f"{path}: {where}.done: expected a list of ticks")
+    for i, tick in enumerate(done):
+        _check_time(path, f"{where}.done[{i}]", tick)
+        if not isinstance(tick, str):
+            raise StateError(f"{path}: {where}.done[{i}]: expected a tick, got {tick!r}")
+    claims = entry.get("claims", {})
+    if not isinstance(claims, dict):
+        raise StateError(f"{path}: {where}.claims: expected a mapping")
+    for tick, claim in claims.items():
+        if not isinstance(claim, dict) or not isinstance(claim.get("owner", ""), str):
+            raise StateError(f"{path}: {where}.claims.{tick}: expected {{owner, expires}}")
+        _check_time(path, f"{where}.claims.{tick}.expires", claim.get("expires"))
+
+
 class StateFile:
     """The state file and its lock; use :meth:`locked` for every read-modify-write."""
 
@@ -121,11 +153,16 @@ class StateFile:
     def read(self) -> dict[str, Any]:
         """The state as last written (atomic writes make an unlocked read consistent)."""
         try:
-            text = self.path.read_text(encoding="utf-8")
+            with open_regular_file(self.path) as source:  # a FIFO would block a due run forever
+                text = source.read().decode("utf-8")
         except FileNotFoundError:
             return {"version": STATE_VERSION, "specs": {}}
         except OSError as e:
             raise StateError(f"{self.path}: cannot read the state: {e.strerror}") from None
+        except LimitError as e:
+            raise StateError(f"{self.path}: cannot read the state: {e}") from None
+        except UnicodeDecodeError:
+            raise StateError(f"{self.path}: not a state file: not UTF-8 text") from None
         try:
             data = json.loads(text)
         except json.JSONDecodeError as e:
@@ -136,6 +173,8 @@ class StateFile:
             raise StateError(f"{self.path}: not a qrunner state file (no 'specs' mapping)")
         if data.get("version") != STATE_VERSION:
             raise StateError(f"{self.path}: state version {data.get('version')!r} is not 1")
+        for name, entry in data["specs"].items():
+            _check_entry(self.path, name, entry)
         return data
 
     @contextlib.contextmanager
@@ -149,6 +188,8 @@ class StateFile:
             self.lock_path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the whole block
         except OSError as e:
+            if isinstance(e, FileExistsError):  # mkdir: a file stands where a folder should
+                raise StateError(f"{self.path.parent}: not a folder") from None
             raise StateError(f"{self.lock_path}: cannot open the lock: {e.strerror}") from None
         with handle:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX)

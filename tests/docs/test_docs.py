@@ -16,10 +16,9 @@ def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Com
     out = []
     for name, command in sorted(group.commands.items()):
         full = f"{prefix}{name}"
+        out.append((full, command))  # a group's --help is read too: it needs an example
         if isinstance(command, click.Group):
             out.extend(_commands(command, f"{full} "))
-        else:
-            out.append((full, command))
     return out
 
 

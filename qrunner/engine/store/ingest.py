@@ -14,6 +14,7 @@ run reading the folder at the same moment sees all of it or none of it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import uuid
@@ -53,9 +54,11 @@ class IngestResult:
 def parse_tag(text: str) -> tuple[str, str]:
     """``--tag KEY:VALUE`` (the value may contain colons)."""
     key, sep, value = text.partition(":")
-    if not sep or not key.strip():
+    # `--tag @team:core` is how the attribute is written in a query; it is stored as `team`.
+    key = key.strip().removeprefix("@")
+    if not sep or not key:
         raise UsageError(f"--tag: expected KEY:VALUE, got {text!r}")
-    return key.strip(), value.strip()
+    return key, value.strip()
 
 
 def parse_time(text: str) -> datetime:
@@ -89,12 +92,12 @@ def _defaults(options: IngestOptions) -> dict[str, str]:
 
 
 def _write_new(folder: Path, events: list[dict[str, Any]]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     token = uuid.uuid4().hex[:12]
     hidden = folder / f".ingest-{token}.tmp"
     final = folder / f"ingest-{stamp}-{token}.jsonl"
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with hidden.open("x", encoding="utf-8") as sink:
             for event in events:
                 sink.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n")
@@ -111,7 +114,8 @@ def _write_new(folder: Path, events: list[dict[str, Any]]) -> Path:
     except OSError as e:
         raise DataError(f"{folder}: cannot write ingested events: {e}") from e
     finally:
-        hidden.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # nothing to remove when the folder could not be made
+            hidden.unlink(missing_ok=True)
     return final
 
 

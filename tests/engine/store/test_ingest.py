@@ -219,3 +219,15 @@ def test_ci_context_from_each_provider(env: dict[str, str], expected: dict[str, 
     found = read_ci_context(env)
     assert expected.items() <= found.items()
     assert not any("s3cr3t" in v or "pw@" in v for v in found.values())
+
+
+def test_a_tag_written_as_a_query_attribute_is_stored_without_its_at(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    good = report(tmp_path / "r" / "good.xml", "pass")
+    data = tmp_path / "data"
+    run_cli("ingest", "junit", str(good), "--data", str(data), "--no-ci-env", "--tag", "@team:core")
+    assert {e.get("team") for e in ingested(data)} == {"core"}
+    assert not any("@team" in e for e in ingested(data))
+    bare = run_cli("ingest", "junit", str(good), "--data", str(data), "--tag", "@:x", expect=2)
+    assert "--tag: expected KEY:VALUE" in bare.stderr
