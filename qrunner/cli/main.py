@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from qrunner import __version__
+from qrunner.cli.authoring import explain, init, spec_test
 from qrunner.cli.data import emulator, sample_data
 from qrunner.cli.history import history, report
 from qrunner.cli.ingest import ingest
@@ -74,10 +75,10 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
 
 # Each command lives in the module of its group (specs, run, schedule, schemas, data, ingest,
-# history); adding one is adding it here.
+# history, authoring); adding one is adding it here.
 for _command in (
     validate, render, query, run, plan, merge, schemas, sample_data, emulator, ingest, history,
-    report,
+    report, init, explain, spec_test,
 ):  # fmt: skip
     cli.add_command(_command)
 

@@ -65,6 +65,7 @@ from qrunner.judge.metrics import (
 )
 from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, Status
 from qrunner.judge.results import QueryResult
+from qrunner.judge.trace import ExplainStep
 from qrunner.judge.units import (
     Kind,
     display_unit,
@@ -182,8 +183,10 @@ def _evaluate(
     result: QueryResult,
     baseline: BaselineInput | None,
     outcome: CheckOutcome,
+    steps: list[ExplainStep],
 ) -> None:
-    """Fill ``outcome`` (status, observed, baseline, offenders, groups, message)."""
+    """Fill ``outcome`` (status, observed, baseline, offenders, groups, message), recording in
+    ``steps`` each decision as it is taken."""
     unit = prepared.unit
 
     def show(value: float) -> str:
@@ -192,7 +195,7 @@ def _evaluate(
     def against(key: str, value: float) -> Comparison:
         return baseline.compare(key, value) if baseline is not None else NO_COMPARISON
 
-    measured = measure(check, prepared.node, context, result)
+    measured = measure(check, prepared.node, context, result, steps)
     present = measured.present
     for by, v in present:
         if not math.isfinite(v):
@@ -203,6 +206,8 @@ def _evaluate(
         policy = check.no_data
         outcome.status = Status.NO_DATA if policy == "pass" else Status(policy)
         outcome.message = f"no data: {measured.reason} (no_data: {policy})"
+        applied = f"{measured.reason}; no_data: {policy} → {outcome.status}"
+        steps.append(ExplainStep("no_data", applied))
         return
 
     if per_group(check, context):
@@ -211,6 +216,7 @@ def _evaluate(
             comparison = against(group_key(by), value)
             status, why = judge_value(value, prepared, comparison, check.no_baseline)
             judged.append((by, value, status, comparison))
+            steps.append(ExplainStep("threshold", _compared(show(value), why, check, status), by))
         higher = prepared.higher_is_worse
 
         def severity(item: tuple[dict[str, Any], float, Status, Comparison]) -> tuple[int, float]:
@@ -236,10 +242,25 @@ def _evaluate(
         else:
             message = f"all {len(judged)} groups within thresholds; worst {show(worst_value)}"
         value, comparison = worst_value, worst
+        steps.append(
+            ExplainStep(
+                "scope",
+                f"each: {len(judged)} group(s) judged, {len(outcome.offenders)} breach; the worst "
+                f"({_describe_by(worst_by)}: {show(worst_value)}, {status}) is the check's",
+            )
+        )
     else:
         value = single_value(check, present)
+        if check.scope == "count":
+            steps.append(ExplainStep("scope", f"count: {len(present)} group(s) with a value"))
+        elif check.scope not in ("each", "total"):
+            shown = ", ".join(show(v) for _, v in present)
+            what = f"{check.scope} of {len(present)} group(s) [{shown}] → {show(value)}"
+            steps.append(ExplainStep("scope", what))
         comparison = against("", value)
         status, why = judge_value(value, prepared, comparison, check.no_baseline)
+        shown_value = show(value) if check.scope != "count" else format_quantity(value, None)
+        steps.append(ExplainStep("threshold", _compared(shown_value, why, check, status)))
         if check.scope == "count":
             message = f"{len(present)} group(s) with a value: {status}"
         elif status is Status.PASS:
@@ -252,12 +273,34 @@ def _evaluate(
         outcome.baseline = _shown(comparison.baseline, unit)
         outcome.change = _percent(comparison.change)
         outcome.zscore = None if comparison.zscore is None else tidy(comparison.zscore)
+        note = comparison.missing or "no baseline"
         if comparison.baseline is not None:
-            message += f" (baseline {show(comparison.baseline)}"
-            message += f", change {_describe_change(comparison.change)})"
-        elif comparison.missing:
-            message += f" ({comparison.missing})"
+            note = f"baseline {show(comparison.baseline)}"
+            note += f", change {_describe_change(comparison.change)}"
+        if comparison.baseline is not None or comparison.missing:
+            message += f" ({note})"
+        steps.append(ExplainStep("baseline", note))
     outcome.message = message
+
+
+def _compared(shown: str, why: str, check: CheckSpec, status: Status) -> str:
+    """A value against the check's levels: the condition that triggered, or none did."""
+    if status is Status.PASS:
+        return f"{shown}: none of {threshold_text(check)} triggers → pass"
+    return f"{shown}: {why} → {status}"
+
+
+def _describe_metric(check: CheckSpec, prepared: Prepared, context: Context) -> str:
+    defined = context.named.get(check.metric)
+    text = f"{check.metric} = {defined}" if defined else check.metric
+    shown = f", shown in {prepared.unit}" if prepared.unit else ""
+    if check.scope == "each" and not context.grouped:
+        scope = "one value (the request is ungrouped)"
+    else:
+        scope = f"scope {check.scope}"
+    if check.reduce != "last":
+        scope += f", timeseries reduced by {check.reduce}"
+    return f"{text}: a {prepared.kind}{shown}; {scope}; no_data: {check.no_data}"
 
 
 def _describe_change(change: float | None) -> str:
@@ -292,10 +335,12 @@ def evaluate_checks(
             line=(lines or {}).get(index, 0),
             metric=check.metric,
         )
+        steps = outcome.trace
         try:
             prepared = _prepare(check, index, context)
             outcome.unit = prepared.unit
             outcome.bands = bands_of(prepared)
+            steps.append(ExplainStep("metric", _describe_metric(check, prepared, context)))
             data = (baselines or {}).get(index)
             _evaluate(
                 check,
@@ -304,13 +349,18 @@ def evaluate_checks(
                 result,
                 _baseline_input(check, context, prepared, data),
                 outcome,
+                steps,
             )
         except Problem as e:
             outcome.status, outcome.message = Status.ERROR, e.message
+            steps.append(ExplainStep("error", e.message))
         if outcome.status in (Status.PASS, Status.NO_DATA) and (result.partial or result.warnings):
             reasons = [f"{result.partial_reason}: partial result"] if result.partial else []
             reasons += [f"warning: {w}" for w in result.warnings]
+            why = "; ".join(reasons)
+            steps.append(ExplainStep("partial", f"{outcome.status} is not trusted: {why} → warn"))
             outcome.status = Status.WARN
-            outcome.message = f"{outcome.message}; not trusted as a pass: {'; '.join(reasons)}"
+            outcome.message = f"{outcome.message}; not trusted as a pass: {why}"
+        steps.append(ExplainStep("verdict", f"{outcome.status}: {outcome.message}"))
         outcomes.append(outcome)
     return outcomes

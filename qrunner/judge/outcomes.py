@@ -35,6 +35,8 @@ from enum import StrEnum
 from typing import Any
 
 from qrunner.errors import ExitCode
+from qrunner.judge.results import QueryResult
+from qrunner.judge.trace import ExplainStep
 
 
 class Status(StrEnum):
@@ -108,6 +110,7 @@ class CheckOutcome:
     bands: list[Band] = field(default_factory=list)
     groups: list[GroupResult] = field(default_factory=list)  # per-group checks only
     trend: list[float] = field(default_factory=list)  # recent history, oldest first (display)
+    trace: list[ExplainStep] = field(default_factory=list)  # how the judge decided
 
     @property
     def enforced(self) -> bool:
@@ -229,3 +232,21 @@ def describe_counts(counts: dict[Status, int]) -> str:
     """``2 pass, 1 fail`` in lattice order, zeros left out (``none`` when empty)."""
     ordered = sorted((s for s in counts if counts[s]), key=lambda s: s.rank)
     return ", ".join(f"{counts[s]} {s}" for s in ordered) or "none"
+
+
+@dataclass(slots=True)
+class SpecExplanation:
+    """What ``qrunner explain`` shows for one spec: the request sent, the response (read into
+    buckets), and each check with the steps that decided it (``CheckOutcome.trace``)."""
+
+    name: str
+    file: str
+    source: str
+    target: str
+    request_text: str  # as `qrunner render` prints it
+    request: dict[str, Any]
+    result: QueryResult
+    checks: list[CheckOutcome] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    tick: datetime | None = None  # scheduled specs: the tick rendered
+    window: tuple[datetime, datetime] | None = None  # and its data interval

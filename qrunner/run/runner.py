@@ -164,7 +164,7 @@ class _Run:
         try:
             query = PreparedQuery(spec.name, source, rendered.request)
             response = await self._send(source, query)
-            grouped = _is_grouped(source, rendered.request)
+            grouped = is_grouped(source, rendered.request)
             result = normalize_response(source, response, grouped=grouped)
             baselines, notes = await find_baselines(rendered, self, grouped=grouped)
             lines = {i: loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
@@ -190,7 +190,7 @@ class _Run:
         return outcome
 
 
-def _is_grouped(source: Source, request: Mapping[str, Any]) -> bool:
+def is_grouped(source: Source, request: Mapping[str, Any]) -> bool:
     from qrunner.sources import aggregate_attributes
 
     if source.backend == "tekton":

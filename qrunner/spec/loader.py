@@ -1,7 +1,8 @@
 """Discover spec files and load them into :class:`LoadedSpec` objects.
 
 A directory is searched recursively for ``*.yaml``/``*.yml``; files and directories whose
-name starts with ``_`` (shared templates in ``queries/_templates/``) or ``.`` are not specs.
+name starts with ``_`` (shared templates in ``queries/_templates/``) or ``.`` are not specs, nor
+are spec unit tests (``*.test.yaml``).
 Every problem in a file is reported, not just the first one.
 """
 
@@ -18,6 +19,7 @@ from qrunner.errors import Location, SpecError, UsageError
 from qrunner.spec.yamlsource import PathKey, YamlDocument, format_pointer, load_yaml_file
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+TEST_SUFFIXES = (".test.yaml", ".test.yml")  # spec unit tests (qrunner.spec.testfile), not specs
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +97,9 @@ def _walk(root: Path) -> Iterable[Path]:
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
         for name in sorted(filenames):
-            if name.endswith(SPEC_SUFFIXES) and not name.startswith(("_", ".")):
+            if name.endswith(TEST_SUFFIXES) or name.startswith(("_", ".")):
+                continue
+            if name.endswith(SPEC_SUFFIXES):
                 yield Path(dirpath) / name
 
 

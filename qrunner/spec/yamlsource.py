@@ -142,6 +142,7 @@ class _Builder:
         self.positions: dict[PathKey, tuple[int, int]] = {}
         self.literal_blocks: set[PathKey] = set()
         self.visited = 0
+        self.open_collections: set[int] = set()  # ids of the collections being built
         self.constructor = yaml.constructor.SafeConstructor()
 
     def _where(self, node: Any) -> Location:
@@ -156,10 +157,17 @@ class _Builder:
             )
         self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
         yaml = self.yaml
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        if isinstance(node, yaml.CollectionNode):
+            # `a: &x [*x]` makes a node its own child: refuse it before recursing forever
+            if id(node) in self.open_collections:
+                raise SpecSyntaxError("an anchor is used inside itself", self._where(node))
+            self.open_collections.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, path)
+                return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+            finally:
+                self.open_collections.discard(id(node))
         if node.style == "|":
             self.literal_blocks.add(path)
         return self._scalar(node)

@@ -67,7 +67,7 @@ def test_a_scheduled_spec_moves_its_tick_and_window(tmp_path: Path) -> None:
         tmp_path,
         "source: datadog.ci_pipelines\nschedule: {cron: '@daily', window: 12h}\n"
         "request:\n  compute: [{aggregation: count}]\n"
-        "  filter: {from: \"{{ window.start | epoch_ms | string }}\","
+        '  filter: {from: "{{ window.start | epoch_ms | string }}",'
         " to: \"{{ window.end | epoch_ms | string }}\", query: '*'}\n",
     )
     request = shifted_request(rendered, renderer, "7d")  # type: ignore[arg-type]

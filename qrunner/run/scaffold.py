@@ -1,0 +1,69 @@
+"""``qrunner init``: write a working starting point into a repository, never over a file.
+
+The files come from ``qrunner/scaffold/`` (package data, so a plain ``pip install`` has them):
+``queries/`` with one commented example spec per source, ``queries/_templates/``, spec unit
+tests in ``queries/tests/``, and the GitHub workflows (``github/`` in the package becomes
+``.github/``). The editor schemas are copied from the installed package into
+``queries/_schemas/`` — a path that works in any clone, which the specs' first line points at
+(``# yaml-language-server: $schema=_schemas/spec-v1.schema.json``); delete them and re-run
+``qrunner init`` to refresh them after upgrading qrunner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from qrunner.spec.schema import SPEC_SCHEMA_FILE, TEST_SCHEMA_FILE
+
+SCHEMAS_FOLDER = Path("queries") / "_schemas"
+NEXT_COMMANDS = ("qrunner validate queries/", "qrunner test queries/", "qrunner run queries/")
+_RENAMED = {"github": ".github"}  # package data avoids dot-folders
+
+
+@dataclass(slots=True)
+class ScaffoldResult:
+    root: Path
+    created: list[Path] = field(default_factory=list)  # relative to root
+    kept: list[Path] = field(default_factory=list)  # already there: left alone
+
+
+def _walk(folder: Traversable, relative: Path) -> Iterator[tuple[Path, bytes]]:
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name == "__pycache__":
+            continue
+        # only top-level folders are renamed (github/ → .github/)
+        name = entry.name if relative.parts else _RENAMED.get(entry.name, entry.name)
+        target = relative / name
+        if entry.is_dir():
+            yield from _walk(entry, target)
+        else:
+            yield target, entry.read_bytes()
+
+
+def scaffold_files() -> list[tuple[Path, bytes]]:
+    """Every file ``qrunner init`` writes, as (path relative to the target, content)."""
+    from qrunner.validate.schemastore import schemas_dir
+
+    files = list(_walk(resources.files("qrunner").joinpath("scaffold"), Path()))
+    for name in (SPEC_SCHEMA_FILE, TEST_SCHEMA_FILE):
+        files.append((SCHEMAS_FOLDER / name, (schemas_dir() / name).read_bytes()))
+    return files
+
+
+def write_scaffold(root: Path) -> ScaffoldResult:
+    """Write the scaffold under ``root``; an existing file is kept as it is and listed."""
+    result = ScaffoldResult(root)
+    for relative, content in scaffold_files():
+        path = root / relative
+        if path.exists():
+            result.kept.append(relative)
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as handle:  # exclusive: never replaces a file created meanwhile
+            handle.write(content)
+        result.created.append(relative)
+    return result
