@@ -3,8 +3,10 @@
 Mapping (``classname`` is the spec's name): ``fail`` → ``<failure>``, ``error`` → ``<error>``,
 shadow checks and ``no_data`` resolved to pass → ``<skipped>`` with the reason, ``warn`` →
 a passing test case whose ``<system-out>`` says why it warned. A spec that errored before
-its checks could run is one test case named ``(spec)`` with an ``<error>``. The structure
-follows the Jenkins/Ant JUnit schema that CI servers read.
+its checks could run is one test case named ``(spec)`` with an ``<error>``. A scheduled
+spec's suite is named ``name @ tick`` so that the ticks of one caught-up run stay apart in CI
+test viewers; ``classname`` stays the spec's name, so a check's history goes on across ticks.
+The structure follows the Jenkins/Ant JUnit schema that CI servers read.
 """
 
 from __future__ import annotations
@@ -76,8 +78,14 @@ def _testcase(spec: SpecOutcome, check: CheckOutcome) -> tuple[ET.Element, str |
     return case, None
 
 
+def suite_name(spec: SpecOutcome) -> str:
+    """The spec's name, and for a scheduled spec its tick as the JSON report writes it: one run
+    may hold several ticks of a spec (``--catch-up``)."""
+    return spec.name if spec.tick is None else f"{spec.name} @ {format_timestamp(spec.tick)}"
+
+
 def _testsuite(spec: SpecOutcome, timestamp: str) -> ET.Element:
-    suite = ET.Element("testsuite", name=_clean(spec.name))
+    suite = ET.Element("testsuite", name=_clean(suite_name(spec)))
     counts = {"failure": 0, "error": 0, "skipped": 0}
     cases: list[ET.Element] = []
     if spec.error is not None:

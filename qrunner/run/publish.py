@@ -4,8 +4,10 @@ One event per check result (``event.name: qrunner.check``), sent one per request
 ``POST /api/v2/prodlytics`` on the intake host (``browser-intake-<site>``, see
 :func:`qrunner.backends.datadog.intake_base_url`; ``QRUNNER_DATADOG_INTAKE_URL`` overrides).
 Every event is validated against the generated ``datadog.product_analytics.request`` schema
-before anything is sent. A 202 means "accepted", not "stored". Publishing reports its
-failures as data (:class:`PublishReport`); it never changes the gate's verdict.
+before anything is sent (custom attributes go under ``qrunner``, a scheduled spec's ``tick``
+and ``window`` among them: the schema leaves an event's top level open). A 202 means
+"accepted", not "stored". Publishing reports its failures as data (:class:`PublishReport`);
+it never changes the gate's verdict.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from qrunner.judge.outcomes import RunResult
+from qrunner.judge.outcomes import RunResult, SpecOutcome
 from qrunner.sources import PRODUCT_ANALYTICS_PATH, PRODUCT_ANALYTICS_SCHEMA
 
 if TYPE_CHECKING:
@@ -78,10 +80,25 @@ def build_events(
                         "git_commit": git_commit,
                         "source": spec.source,
                         "target": run.target,
+                        **_schedule_attributes(spec),
                     },
                 }
             )
     return events
+
+
+def _schedule_attributes(spec: SpecOutcome) -> dict[str, Any]:
+    """A scheduled spec's tick and window, written as the JSON report writes them, so that the
+    ticks of one caught-up run can be told apart (``@qrunner.tick``); nothing otherwise."""
+    from qrunner.reports.json_report import format_timestamp
+
+    attributes: dict[str, Any] = {}
+    if spec.tick is not None:
+        attributes["tick"] = format_timestamp(spec.tick)
+    if spec.window is not None:
+        start, end = spec.window
+        attributes["window"] = {"start": format_timestamp(start), "end": format_timestamp(end)}
+    return attributes
 
 
 def check_event(event: dict[str, Any]) -> list[str]:

@@ -35,10 +35,11 @@ from qrunner.judge.outcomes import (
     spec_status,
 )
 from qrunner.reports.output import ReportRequest, check_destinations, write_reports
+from qrunner.run import due
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
 from qrunner.run.history import attach_trends, default_run_id, finish_history, open_history
 from qrunner.run.schedule import ScheduleOptions, plan_batch, window_of
-from qrunner.run.select import git_commit_of, matches_selectors
+from qrunner.run.select import git_commit_of
 from qrunner.run.shard import shard_environ
 from qrunner.run.targets import Backends, target_options
 from qrunner.secrets import inert
@@ -273,7 +274,6 @@ async def _run_async(
 
 def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     """Run everything ``options`` describes; write the reports; return the exit code."""
-    from qrunner.validate.specs import validate_specs
 
     started_at = datetime.now(UTC)
     app_id = options.application_id or options.environ.get(
@@ -299,19 +299,20 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         tekton_ca=options.tekton_ca,
         tekton_insecure=options.tekton_insecure,
     )
-    with terminate_as_interrupt():
-        report = validate_specs(options.paths, renderer)
-    if report.total:
-        report.check_command_line(options.paths)
-    selected = [r for r in report.ready if matches_selectors(r, options.selectors)]
-    if not selected and not report.failed:
-        what = " matching " + ", ".join(options.selectors) if options.selectors else ""
-        raise UsageError(f"no specs selected{what} under {', '.join(map(str, options.paths))}")
     shard = options.schedule.shard
-    failed = {k: v for k, v in report.failed.items() if shard is None or shard.owns(k)}
+    with terminate_as_interrupt():
+        report, selected, failed = due.select_specs(
+            options.paths, options.selectors, options.schedule, renderer
+        )
     for diagnostic in [d for ds in failed.values() for d in ds] + report.warnings:
         print(inert(f"qrunner: {diagnostic}"), file=stderr)
-    batch = plan_batch(selected, options.schedule, renderer, timeout=options.timeout)
+    batch = plan_batch(
+        selected,
+        options.schedule,
+        renderer,
+        timeout=options.timeout,
+        **due.screened_counts(report),
+    )
     ready = batch.ready
     for notice in batch.notices:
         print(inert(f"qrunner: {notice}"), file=stderr)

@@ -90,27 +90,36 @@ def window_of(rendered: RenderedSpec) -> tuple[datetime, datetime] | None:
     return (window.start, window.end) if window is not None else None
 
 
+def check_schedule_options(options: ScheduleOptions) -> None:
+    if options.due and options.tick is not None:
+        raise UsageError("--due and --tick exclude each other: --tick runs one given tick")
+    if options.catch_up < 1:
+        raise UsageError("--catch-up must be at least 1")
+
+
 def plan_batch(
     selected: Sequence[RenderedSpec],
     options: ScheduleOptions,
     renderer: Renderer,
     *,
     timeout: float | None = None,
+    unscheduled: int = 0,
+    not_due: int = 0,
 ) -> Batch:
-    """Shard, then (with ``--due``) claim the owed ticks; re-render older ticks."""
-    if options.due and options.tick is not None:
-        raise UsageError("--due and --tick exclude each other: --tick runs one given tick")
-    if options.catch_up < 1:
-        raise UsageError("--catch-up must be at least 1")
+    """Shard, then (with ``--due``) claim the owed ticks; re-render older ticks.
+    ``unscheduled`` and ``not_due`` count the specs the due screen already kept out
+    (:mod:`qrunner.run.due`), for the notices."""
+    check_schedule_options(options)
     shard = options.shard
     mine = [r for r in selected if shard is None or shard.owns(r.spec.name)]
     if not options.due:
         return Batch(ready=mine)
     scheduled = [r for r in mine if r.spec.schedule is not None]
     batch = Batch(ready=[], state=StateFile(options.state or DEFAULT_STATE))
-    if len(scheduled) < len(mine):
+    unscheduled += len(mine) - len(scheduled)
+    if unscheduled:
         batch.notices.append(
-            f"--due: {len(mine) - len(scheduled)} spec(s) without a schedule skipped "
+            f"--due: {unscheduled} spec(s) without a schedule skipped "
             "(they have no ticks to be due)"
         )
     lease = timedelta(seconds=timeout) + timedelta(minutes=10) if timeout else CLAIM_LEASE
@@ -131,7 +140,6 @@ def plan_batch(
             )
             plans[rendered.spec.name] = (schedule, pending)
         claim_ticks(data, plans, lease=lease, now=now)
-    not_due = 0
     for rendered in scheduled:
         schedule, pending = plans[rendered.spec.name]
         batch.schedules[rendered.spec.name] = schedule

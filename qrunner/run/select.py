@@ -7,13 +7,12 @@ import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
-from qrunner.spec.render import RenderedSpec
+from qrunner.spec.model import QuerySpec
 
 
-def matches_selectors(rendered: RenderedSpec, selectors: Sequence[str]) -> bool:
+def matches_selectors(spec: QuerySpec, selectors: Sequence[str]) -> bool:
     if not selectors:
         return True
-    spec = rendered.spec
     for selector in selectors:
         if selector.startswith("tag:"):
             if any(fnmatch.fnmatchcase(t, selector[4:]) for t in spec.tags):

@@ -157,6 +157,8 @@ class StateFile:
                 text = source.read().decode("utf-8")
         except FileNotFoundError:
             return {"version": STATE_VERSION, "specs": {}}
+        except NotADirectoryError:  # as locked() says: a file stands where a folder should
+            raise StateError(f"{self.path.parent}: not a folder") from None
         except OSError as e:
             raise StateError(f"{self.path}: cannot read the state: {e.strerror}") from None
         except LimitError as e:

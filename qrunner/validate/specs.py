@@ -3,13 +3,14 @@
 For each spec: load (YAML + v1 model) → render (Jinja) → check the rendered request
 against the API's generated JSON Schema → check the search query / CEL filter parses →
 check the checks against what the request computes. A spec that passes is returned
-rendered and ready to run; the others never stop the rest.
+rendered and ready to run; the others never stop the rest. A *screen* (``run --due``) may
+keep a loaded spec from being rendered at all: loading still reports a broken file.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -37,6 +38,10 @@ class ValidationReport:
     total: int = 0
     warnings: list[Diagnostic] = field(default_factory=list)  # never fail a spec
     unused_vars: list[str] = field(default_factory=list)  # --var names no spec mentions
+    # With a screen: why each loaded spec it kept out was not rendered (display → reason),
+    # and the files it let through.
+    screened: dict[str, str] = field(default_factory=dict)
+    admitted: set[str] = field(default_factory=set)
 
     def check_command_line(self, paths: Sequence[Path]) -> None:
         """What the command line got wrong, found while validating: no spec at all, a
@@ -56,6 +61,9 @@ class ValidationReport:
 # Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 200
 
+# Says why a loaded spec need not be rendered (a reason), or None to render and validate it.
+Screen = Callable[[LoadedSpec], str | None]
+
 
 @dataclass(slots=True)
 class _FileResult:
@@ -65,6 +73,7 @@ class _FileResult:
     rendered: RenderedSpec | None  # only when asked for: it is costly to send between processes
     diagnostics: list[Diagnostic]
     mentioned: frozenset[str]  # the --var names the file declares or uses
+    screened: str | None = None  # why the screen kept it from being rendered
 
 
 def _mentioned(data: Any, names: frozenset[str]) -> frozenset[str]:
@@ -85,18 +94,22 @@ def _mentioned(data: Any, names: frozenset[str]) -> frozenset[str]:
     return frozenset(found)
 
 
-def _validate_file(path: Path, renderer: Renderer, keep: bool) -> _FileResult:
+def _validate_file(
+    path: Path, renderer: Renderer, keep: bool, screen: Screen | None = None
+) -> _FileResult:
     display, loaded, diagnostics = load_spec_file(path)
     names = frozenset(renderer.overrides)
     if loaded is None:  # unreadable: it may use any of them
         return _FileResult(display, None, None, None, diagnostics, names)
-    rendered, diagnostics = validate_loaded(loaded, renderer)
-    failed = any(d.severity != "warning" for d in diagnostics)
-    kept = rendered if keep and not failed else None
     mentioned = _mentioned(loaded.doc.data, names) | _templates_mention(loaded.path, names)
-    return _FileResult(
-        display, loaded.spec.name, loaded.locate(("name",)), kept, diagnostics, mentioned
-    )
+    result = _FileResult(display, loaded.spec.name, loaded.locate(("name",)), None, [], mentioned)
+    result.screened = screen(loaded) if screen is not None else None
+    if result.screened is not None:
+        return result
+    rendered, result.diagnostics = validate_loaded(loaded, renderer)
+    failed = any(d.severity != "warning" for d in result.diagnostics)
+    result.rendered = rendered if keep and not failed else None
+    return result
 
 
 def unused_overrides(loaded: LoadedSpec, renderer: Renderer) -> list[str]:
@@ -124,16 +137,18 @@ def _templates_mention(path: Path, names: frozenset[str]) -> frozenset[str]:
 
 
 # Set before forking, inherited by the workers (nothing to pickle on the way in).
-_WORKER_STATE: tuple[Renderer, bool] | None = None
+_WORKER_STATE: tuple[Renderer, bool, Screen | None] | None = None
 
 
 def _validate_chunk(paths: list[Path]) -> list[_FileResult]:
     assert _WORKER_STATE is not None
-    renderer, keep = _WORKER_STATE
-    return [_validate_file(path, renderer, keep) for path in paths]
+    renderer, keep, screen = _WORKER_STATE
+    return [_validate_file(path, renderer, keep, screen) for path in paths]
 
 
-def _validate_files(paths: list[Path], renderer: Renderer, keep: bool) -> list[_FileResult]:
+def _validate_files(
+    paths: list[Path], renderer: Renderer, keep: bool, screen: Screen | None
+) -> list[_FileResult]:
     """Each file on its own; large trees are split across the CPUs (fork, where available)."""
     import multiprocessing
     import os
@@ -147,10 +162,11 @@ def _validate_files(paths: list[Path], renderer: Renderer, keep: bool) -> list[_
         # Forking a process that runs other threads can deadlock (and warns from 3.12 on).
         or threading.active_count() > 1
     ):
-        return [_validate_file(path, renderer, keep) for path in paths]
+        return [_validate_file(path, renderer, keep, screen) for path in paths]
     global _WORKER_STATE  # noqa: PLW0603 - the fork start method hands state over this way
-    _WORKER_STATE = (renderer, keep)
-    first = _validate_file(paths[0], renderer, keep)  # imports everything once, before forking
+    _WORKER_STATE = (renderer, keep, screen)
+    # imports everything once, before forking
+    first = _validate_file(paths[0], renderer, keep, screen)
     size = -(-(len(paths) - 1) // (workers * 2))
     chunks = [paths[i : i + size] for i in range(1, len(paths), size)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:
@@ -158,15 +174,21 @@ def _validate_files(paths: list[Path], renderer: Renderer, keep: bool) -> list[_
 
 
 def validate_specs(
-    paths: Sequence[Path], renderer: Renderer, *, keep: bool = True
+    paths: Sequence[Path], renderer: Renderer, *, keep: bool = True, screen: Screen | None = None
 ) -> ValidationReport:
     """Validate every spec under ``paths``; ``keep=False`` (``qrunner validate``) returns only
-    the diagnostics, which lets large trees be checked in parallel cheaply."""
-    results = _validate_files(discover_specs(paths), renderer, keep)
+    the diagnostics, which lets large trees be checked in parallel cheaply. ``screen`` is
+    asked about each spec that loaded; one it gives a reason for is neither rendered nor
+    checked further (its file's load errors and duplicate names are still reported)."""
+    results = _validate_files(discover_specs(paths), renderer, keep, screen)
     report = ValidationReport(total=len(results))
     mentioned = frozenset().union(*(r.mentioned for r in results))
     report.unused_vars = sorted(set(renderer.overrides) - mentioned)
     for result in results:
+        if result.screened is not None:
+            report.screened[result.display] = result.screened
+        elif screen is not None and result.name is not None:
+            report.admitted.add(result.display)
         errors = [d for d in result.diagnostics if d.severity != "warning"]
         report.warnings.extend(d for d in result.diagnostics if d.severity == "warning")
         if errors:

@@ -110,6 +110,27 @@ def test_events_are_valid_against_the_schema() -> None:
     assert check_event(broken)
 
 
+def test_a_scheduled_spec_publishes_its_tick_and_window() -> None:
+    run = _run()
+    tick = datetime(2024, 5, 1, 4, tzinfo=UTC)
+    run.specs[0].tick = tick
+    run.specs[0].window = (
+        datetime(2024, 4, 30, 3, 30, tzinfo=UTC),
+        datetime(2024, 5, 1, 3, 30, tzinfo=UTC),
+    )
+    run.specs[1].error = "HTTP 503"
+    scheduled, _, unscheduled = build_events(
+        run, application_id="a", repository=None, run_id="r", git_commit=None
+    )
+    assert scheduled["qrunner"]["tick"] == "2024-05-01T04:00:00Z"
+    assert scheduled["qrunner"]["window"] == {
+        "start": "2024-04-30T03:30:00Z",
+        "end": "2024-05-01T03:30:00Z",
+    }
+    assert "tick" not in unscheduled["qrunner"] and "window" not in unscheduled["qrunner"]
+    assert check_event(scheduled) == [] and check_event(unscheduled) == []
+
+
 def _factory(kit: Any) -> Any:
     def make(base_url: str, headers: dict[str, str], deadline: float | None) -> HttpClient:
         return HttpClient(

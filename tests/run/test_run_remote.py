@@ -187,8 +187,15 @@ def test_publishing_sends_one_event_per_check(
         "--report",
         f"json:{out}",
     )
-    checks = [c for s in json.loads(out.read_text())["specs"] for c in s["checks"]]
+    specs = json.loads(out.read_text())["specs"]
+    checks = [c for s in specs for c in s["checks"]]
     assert len(emulator.events) == len(checks)
+    # every example spec is scheduled: each event says which tick and window it measured
+    published = {
+        e["qrunner"]["spec"]: (e["qrunner"]["tick"], e["qrunner"]["window"])
+        for e in emulator.events
+    }
+    assert published == {s["name"]: (s["tick"], s["window"]) for s in specs}
     event = emulator.events[0]
     assert event["type"] == "server" and event["application"]["id"] == "app-123"
     assert event["account"]["id"] == "acme/gates"
