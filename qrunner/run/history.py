@@ -14,6 +14,7 @@ from qrunner.history.store import Appended, append_rows, recent_values
 from qrunner.judge.outcomes import RunResult
 from qrunner.judge.units import from_base, tidy, to_base
 from qrunner.reports.json_report import format_timestamp, report_data
+from qrunner.secrets import inert
 from qrunner.spec.render import RenderedSpec
 
 TREND_POINTS = 14  # past values behind a Markdown sparkline
@@ -69,7 +70,7 @@ def open_history(
     try:
         return RunHistory(directory, recent_values(directory, keys, limit, before=at))
     except QrunnerError as e:
-        print(f"qrunner: error: history: {e}; judging without it", file=stderr)
+        print(inert(f"qrunner: error: history: {e}; judging without it"), file=stderr)
         return RunHistory(directory, {})
 
 
@@ -97,7 +98,7 @@ def finish_history(run: RunResult, history: RunHistory | None, *, stderr: TextIO
     try:
         appended = record_run(history.directory, run)
     except QrunnerError as e:
-        print(f"qrunner: error: history: {e}", file=stderr)
+        print(inert(f"qrunner: error: history: {e}"), file=stderr)
         return
     where = appended.path if appended.path is not None else "already recorded"
-    print(f"qrunner: history: {appended.rows} row(s) → {where}", file=stderr)
+    print(inert(f"qrunner: history: {appended.rows} row(s) → {where}"), file=stderr)
