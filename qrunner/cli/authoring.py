@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
 import click
 
-from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths, target_flags
+from qrunner.cli.options import (
+    EPILOG_EXIT_CODES,
+    query_context,
+    render_options,
+    spec_paths,
+    target_flags,
+)
 from qrunner.cli.schedule import tick_option
 from qrunner.secrets import inert, inert_json
 
@@ -45,16 +50,13 @@ def explain(
     """
     from qrunner.reports.explain import format_explanation
     from qrunner.run.explain import explain_spec
-    from qrunner.run.targets import target_options
-    from qrunner.spec.render import build_renderer
-    from qrunner.spec.schedule import pin_tick
 
-    renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)
-    options = target_options(
+    renderer, options = query_context(
+        at=at,
+        tick=tick,
+        variables=variables,
         target=target,
         data_dir=data_dir,
-        at=renderer.at,
-        environ=os.environ,
         tekton_ca=tekton_ca,
         tekton_insecure=tekton_insecure,
     )

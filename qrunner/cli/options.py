@@ -83,3 +83,50 @@ def target_flags(func: Any) -> Any:
         "(each spec on its own API). Env: QRUNNER_TARGET.",
     )(func)
     return func
+
+
+def report_flags(func: Any) -> Any:
+    """``--report`` and ``--fail-on``, shared by ``run`` and ``merge``."""
+    func = click.option(
+        "--fail-on",
+        type=click.Choice(["fail", "warn"]),
+        default="fail",
+        help="Lowest verdict that makes the exit code 1.",
+    )(func)
+    return click.option(
+        "--report",
+        "reports",
+        multiple=True,
+        metavar="FORMAT[:PATH]",
+        help="console, json, junit, markdown or github; to PATH or stdout (repeatable).",
+    )(func)
+
+
+def query_context(
+    *,
+    at: str | None,
+    tick: str | None,
+    variables: tuple[str, ...],
+    target: str | None,
+    data_dir: Path | None,
+    tekton_ca: str | None,
+    tekton_insecure: bool,
+) -> tuple[Any, Any]:
+    """The renderer (``now`` pinned by ``--at``/``--tick``) and the target options of a
+    one-spec command (``query``, ``explain``)."""
+    import os
+
+    from qrunner.run.targets import target_options
+    from qrunner.spec.render import build_renderer
+    from qrunner.spec.schedule import pin_tick
+
+    renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)
+    options = target_options(
+        target=target,
+        data_dir=data_dir,
+        at=renderer.at,
+        environ=os.environ,
+        tekton_ca=tekton_ca,
+        tekton_insecure=tekton_insecure,
+    )
+    return renderer, options

@@ -12,7 +12,9 @@ from qrunner.cli.history import history_option
 from qrunner.cli.options import (
     EPILOG_EXIT_CODES,
     FINITE_SECONDS,
+    query_context,
     render_options,
+    report_flags,
     spec_paths,
     target_flags,
 )
@@ -44,16 +46,13 @@ def query(
     import json
 
     from qrunner.run.runner import query_one
-    from qrunner.run.targets import target_options
-    from qrunner.spec.render import build_renderer
-    from qrunner.spec.schedule import pin_tick
 
-    renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)
-    options = target_options(
+    renderer, options = query_context(
+        at=at,
+        tick=tick,
+        variables=variables,
         target=target,
         data_dir=data_dir,
-        at=renderer.at,
-        environ=os.environ,
         tekton_ca=tekton_ca,
         tekton_insecure=tekton_insecure,
     )
@@ -74,19 +73,7 @@ def query(
 )
 @render_options
 @target_flags
-@click.option(
-    "--report",
-    "reports",
-    multiple=True,
-    metavar="FORMAT[:PATH]",
-    help="console, json, junit, markdown or github; to PATH or stdout (repeatable).",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(["fail", "warn"]),
-    default="fail",
-    help="Lowest verdict that makes the exit code 1.",
-)
+@report_flags
 @click.option(
     "--concurrency",
     type=click.IntRange(1, 256),

@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, spec_paths
+from qrunner.cli.options import EPILOG_EXIT_CODES, render_options, report_flags, spec_paths
+from qrunner.errors import ExitCode
 
 
 def tick_option(func: Any) -> Any:
@@ -110,25 +111,19 @@ def plan(
             click.echo(inert(f"qrunner: {problem}"), err=True)
     text = format_plan(entries, fmt)
     click.echo(inert_json(text) if fmt == "json" else inert(text), nl=False)
-    sys.exit(2 if failed else 0)
+    sys.exit(ExitCode.SPEC_ERROR if failed else ExitCode.OK)
 
 
 @click.command(epilog=EPILOG_EXIT_CODES)
-@click.argument("reports", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--report",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT[:PATH]",
-    help="console, json, junit, markdown or github; to PATH or stdout (repeatable).",
+@click.argument(
+    "paths",
+    metavar="REPORTS...",
+    nargs=-1,
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
 )
-@click.option(
-    "--fail-on",
-    type=click.Choice(["fail", "warn"]),
-    default="fail",
-    help="Lowest verdict that makes the exit code 1.",
-)
-def merge(reports: tuple[Path, ...], outputs: tuple[str, ...], fail_on: str) -> None:
+@report_flags
+def merge(paths: tuple[Path, ...], reports: tuple[str, ...], fail_on: str) -> None:
     """Combine shard JSON reports into one run; write its reports; exit as `run` would.
 
     \b
@@ -139,8 +134,8 @@ def merge(reports: tuple[Path, ...], outputs: tuple[str, ...], fail_on: str) -> 
     from qrunner.run.merge import MergeOptions, execute_merge
 
     options = MergeOptions(
-        reports=list(reports),
-        outputs=[parse_report_option(r) for r in outputs],
+        reports=list(paths),
+        outputs=[parse_report_option(r) for r in reports],
         fail_on=fail_on,
         environ=dict(os.environ),
         interactive=sys.stderr.isatty(),

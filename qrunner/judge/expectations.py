@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from qrunner.errors import ExitCode
-from qrunner.judge.outcomes import CheckOutcome
+from qrunner.judge.outcomes import CheckOutcome, most_severe
 from qrunner.judge.units import format_quantity
 
 OBSERVED_REL_TOLERANCE = 1e-6  # an expected observed value matches within this relative error
@@ -102,7 +101,7 @@ def count_expectations(results: Iterable[SpecTestResult]) -> dict[str, int]:
 
 
 def exit_code_for_tests(results: Iterable[SpecTestResult]) -> ExitCode:
-    found: set[Any] = set()
+    found: set[ExitCode] = set()
     for file in results:
         if file.diagnostics:
             found.add(ExitCode.SPEC_ERROR)
@@ -111,12 +110,4 @@ def exit_code_for_tests(results: Iterable[SpecTestResult]) -> ExitCode:
                 found.add(case.error_code or ExitCode.SPEC_ERROR)
             if any(not e.passed for e in case.expectations):
                 found.add(ExitCode.CHECK_FAILED)
-    for code in (
-        ExitCode.INTERNAL_ERROR,
-        ExitCode.SPEC_ERROR,
-        ExitCode.CHECK_FAILED,
-        ExitCode.BACKEND_ERROR,
-    ):
-        if code in found:
-            return code
-    return ExitCode.OK
+    return most_severe(found)

@@ -185,15 +185,7 @@ def exit_code_for(run: RunResult, *, fail_on: str = "fail") -> ExitCode:
                 found.add(ExitCode.CHECK_FAILED)
             elif check.status is Status.ERROR:
                 found.add(ExitCode.BACKEND_ERROR)
-    for code in (
-        ExitCode.INTERNAL_ERROR,
-        ExitCode.SPEC_ERROR,
-        ExitCode.CHECK_FAILED,
-        ExitCode.BACKEND_ERROR,
-    ):
-        if code in found:
-            return code
-    return ExitCode.OK
+    return most_severe(found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,3 +242,17 @@ class SpecExplanation:
     notices: list[str] = field(default_factory=list)
     tick: datetime | None = None  # scheduled specs: the tick rendered
     window: tuple[datetime, datetime] | None = None  # and its data interval
+
+
+# The precedence of exit codes when a run (or a run of spec tests) has several: see above.
+_PRECEDENCE = (
+    ExitCode.INTERNAL_ERROR,
+    ExitCode.SPEC_ERROR,
+    ExitCode.CHECK_FAILED,
+    ExitCode.BACKEND_ERROR,
+)
+
+
+def most_severe(found: set[ExitCode]) -> ExitCode:
+    """The exit code that wins among ``found`` (``OK`` when empty)."""
+    return next((code for code in _PRECEDENCE if code in found), ExitCode.OK)

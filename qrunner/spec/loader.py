@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,14 +93,22 @@ def discover_specs(paths: Sequence[Path]) -> list[Path]:
     return unique
 
 
-def _walk(root: Path) -> Iterable[Path]:
+def walk_files(root: Path, wanted: Callable[[str], bool]) -> Iterable[Path]:
+    """Files under ``root`` whose name ``wanted`` accepts, sorted; names and folders starting
+    with ``_`` or ``.`` (shared templates, hidden files) are never walked into or returned."""
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
         for name in sorted(filenames):
-            if name.endswith(TEST_SUFFIXES) or name.startswith(("_", ".")):
-                continue
-            if name.endswith(SPEC_SUFFIXES):
+            if not name.startswith(("_", ".")) and wanted(name):
                 yield Path(dirpath) / name
+
+
+def is_spec_name(name: str) -> bool:
+    return name.endswith(SPEC_SUFFIXES) and not name.endswith(TEST_SUFFIXES)
+
+
+def _walk(root: Path) -> Iterable[Path]:
+    return walk_files(root, is_spec_name)
 
 
 def load_spec_file(path: Path) -> tuple[str, LoadedSpec | None, list[Diagnostic]]:

@@ -24,7 +24,6 @@ discovery in turn skips ``*.test.yaml``. Every problem is a located :class:`Diag
 from __future__ import annotations
 
 import difflib
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qrunner.errors import SpecError, UsageError
-from qrunner.spec.loader import TEST_SUFFIXES, Diagnostic, display_path
+from qrunner.spec.loader import TEST_SUFFIXES, Diagnostic, display_path, walk_files
 from qrunner.spec.yamlsource import YamlDocument, format_pointer, load_yaml_file
 
 EVENT_DATASETS = ("ci_tests", "ci_pipelines", "spans")
@@ -97,23 +96,19 @@ def discover_tests(paths: Sequence[Path]) -> list[Path]:
     """Test files under ``paths`` in a stable order; a missing path is a usage error."""
     found: list[Path] = []
     for root in paths:
-        if root.is_file() and root.name.endswith(TEST_SUFFIXES):
-            found.append(root)
-        elif root.is_file():
-            raise UsageError(f"{root} is not a spec test file (*.test.yaml)")
-        elif root.is_dir():
+        if root.is_dir():
             found.extend(_walk(root))
+        elif root.exists() and root.name.endswith(TEST_SUFFIXES):
+            found.append(root)  # reading it refuses FIFOs and devices, with the reason
+        elif root.exists():
+            raise UsageError(f"{root} is not a spec test file (*.test.yaml)")
         else:
             raise UsageError(f"no such file or directory: {root}")
     return found
 
 
 def _walk(root: Path) -> Iterable[Path]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(("_", ".")))
-        for name in sorted(filenames):
-            if name.endswith(TEST_SUFFIXES) and not name.startswith(("_", ".")):
-                yield Path(dirpath) / name
+    return walk_files(root, lambda name: name.endswith(TEST_SUFFIXES))
 
 
 def load_test_file(path: Path) -> tuple[str, LoadedSpecTest | None, list[Diagnostic]]:

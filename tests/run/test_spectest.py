@@ -153,3 +153,15 @@ def test_no_test_files_is_a_usage_error(run_cli: Any, tmp_path: Path) -> None:
     spec = _write(tmp_path / "counted.yaml", SPEC)
     out = run_cli("test", str(spec), expect=2)
     assert "is not a spec test file (*.test.yaml)" in out.stderr
+
+
+def test_a_fifo_named_as_a_test_file_is_refused_for_what_it_is(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    import os
+
+    fifo = tmp_path / "hang.test.yaml"
+    os.mkfifo(fifo)
+    out = run_cli("test", str(fifo), expect=2)
+    assert "not a regular file" in out.stdout + out.stderr
+    assert "no such file" not in out.stdout + out.stderr
