@@ -1,8 +1,8 @@
 """``qrunner init``: write a working starting point into a repository, never over a file.
 
-The files come from ``qrunner/scaffold/`` (package data, so a plain ``pip install`` has them):
-``queries/`` with one commented example spec per source, ``queries/_templates/``, spec unit
-tests in ``queries/tests/``, and the GitHub workflows (``github/`` in the package becomes
+The files come from ``qrunner/authoring/starter/`` (package data, so a plain ``pip install``
+has them): ``queries/`` with one commented example spec per source, ``queries/_templates/``, spec
+unit tests in ``queries/tests/``, and the GitHub workflows (``github/`` in the package becomes
 ``.github/``). The editor schemas are copied from the installed package into
 ``queries/_schemas/`` — a path that works in any clone, which the specs' first line points at
 (``# yaml-language-server: $schema=_schemas/spec-v1.schema.json``); delete them and re-run
@@ -48,7 +48,7 @@ def scaffold_files() -> list[tuple[Path, bytes]]:
     """Every file ``qrunner init`` writes, as (path relative to the target, content)."""
     from qrunner.validate.schemastore import schemas_dir
 
-    files = list(_walk(resources.files("qrunner").joinpath("scaffold"), Path()))
+    files = list(_walk(resources.files("qrunner").joinpath("authoring", "starter"), Path()))
     for name in (SPEC_SCHEMA_FILE, TEST_SCHEMA_FILE):
         files.append((SCHEMAS_FOLDER / name, (schemas_dir() / name).read_bytes()))
     return files

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from qrunner.authoring.explain import explain_rendered
 from qrunner.backends.base import TargetOptions
 from qrunner.errors import QrunnerError, SpecError
 from qrunner.judge.expectations import CaseResult, SpecTestResult, compare_expectation
-from qrunner.run.explain import explain_rendered
 from qrunner.run.runner import render_one
 from qrunner.spec.render import Renderer, parse_at
 from qrunner.spec.testfile import LoadedSpecTest, SpecTestCase, discover_tests, load_test_file
@@ -82,7 +82,7 @@ def _parse_time(
 
 
 def _renderer(loaded: LoadedSpecTest, index: int, case: SpecTestCase) -> Renderer:
-    from qrunner.spec.schedule import parse_tick
+    from qrunner.spec.cron import parse_tick
 
     tick = None if case.tick is None else _parse_time(loaded, index, "tick", case.tick, parse_tick)
     at = tick if case.at is None else _parse_time(loaded, index, "at", case.at, parse_at)
@@ -90,7 +90,7 @@ def _renderer(loaded: LoadedSpecTest, index: int, case: SpecTestCase) -> Rendere
     # No environment: a test sees only what it states, so it gives the same answer anywhere.
     overrides = {key: _var_text(value) for key, value in case.vars.items()}
     renderer = Renderer(at=at, environ={}, overrides=overrides)
-    renderer.tick = tick  # as --tick does (qrunner.spec.schedule.pin_tick)
+    renderer.tick = tick  # as --tick does (qrunner.spec.cron.pin_tick)
     return renderer
 
 

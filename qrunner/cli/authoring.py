@@ -48,8 +48,8 @@ def explain(
     Example:
       qrunner explain queries/pipeline-duration-p90.yaml --at 2024-05-01T06:00:00Z
     """
-    from qrunner.reports.explain import format_explanation
-    from qrunner.run.explain import explain_spec
+    from qrunner.authoring.explain import explain_spec
+    from qrunner.reports.explain_view import format_explanation
 
     renderer, options = query_context(
         at=at,
@@ -96,12 +96,12 @@ def spec_test(paths: tuple[str, ...], reports: tuple[str, ...]) -> None:
     Example:
       qrunner test queries/ --report junit:reports/spec-tests.xml
     """
+    from qrunner.authoring.spectest import run_spec_tests
     from qrunner.errors import UsageError
     from qrunner.judge.expectations import exit_code_for_tests
     from qrunner.reports.atomic import write_atomic
     from qrunner.reports.output import finish_report
-    from qrunner.reports.spectest import TEST_FORMATS
-    from qrunner.run.spectest import run_spec_tests
+    from qrunner.reports.spectest_view import TEST_FORMATS
 
     requests = []
     for value in reports or ("text",):
@@ -135,7 +135,7 @@ def init(directory: Path) -> None:
     Example:
       qrunner init && qrunner validate && qrunner test && qrunner run
     """
-    from qrunner.run.scaffold import NEXT_COMMANDS, write_scaffold
+    from qrunner.authoring.scaffold import NEXT_COMMANDS, write_scaffold
 
     result = write_scaffold(directory)
     for path in result.created:

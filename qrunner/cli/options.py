@@ -117,8 +117,8 @@ def query_context(
     import os
 
     from qrunner.run.targets import target_options
+    from qrunner.spec.cron import pin_tick
     from qrunner.spec.render import build_renderer
-    from qrunner.spec.schedule import pin_tick
 
     renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)
     options = target_options(

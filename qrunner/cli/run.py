@@ -133,8 +133,8 @@ def run(
     """
     from qrunner.reports.output import parse_report_option
     from qrunner.run.runner import RunOptions, execute_run
-    from qrunner.run.schedule import ScheduleOptions
-    from qrunner.run.shard import parse_shard
+    from qrunner.schedule.pairs import ScheduleOptions
+    from qrunner.schedule.shard import parse_shard
 
     options = RunOptions(
         paths=spec_paths(paths),

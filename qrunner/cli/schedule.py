@@ -97,8 +97,8 @@ def plan(
       qrunner plan queries/ --at 2024-05-01T12:00:00Z
       qrunner plan queries/ --state .qrunner/state.json --format json
     """
-    from qrunner.reports.plan import format_plan
-    from qrunner.run.plan import build_plan
+    from qrunner.reports.plan_view import format_plan
+    from qrunner.schedule.plan import build_plan
     from qrunner.secrets import inert, inert_json
     from qrunner.spec.render import parse_at, parse_var_options
 
@@ -131,7 +131,7 @@ def merge(paths: tuple[Path, ...], reports: tuple[str, ...], fail_on: str) -> No
       qrunner merge out/shard-*.json --report markdown:summary.md --report junit:junit.xml
     """
     from qrunner.reports.output import parse_report_option
-    from qrunner.run.merge import MergeOptions, execute_merge
+    from qrunner.schedule.merge import MergeOptions, execute_merge
 
     options = MergeOptions(
         reports=list(paths),

@@ -55,8 +55,8 @@ def render(spec: str, variables: tuple[str, ...], at: str | None, tick: str | No
       qrunner render queries/flaky-tests-main.yaml --at 2024-05-01T06:00:00Z
     """
     from qrunner.run.runner import render_one
+    from qrunner.spec.cron import pin_tick
     from qrunner.spec.render import build_renderer
-    from qrunner.spec.schedule import pin_tick
     from qrunner.validate.specs import describe_request
 
     renderer = pin_tick(build_renderer(at=at, variables=variables, environ=os.environ), tick)

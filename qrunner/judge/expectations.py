@@ -1,6 +1,6 @@
 """Spec unit tests judged: each expected check status (and value) against the real outcome.
 
-Results are data; :mod:`qrunner.reports.spectest` prints them (text, JUnit).
+Results are data; :mod:`qrunner.reports.spectest_view` prints them (text, JUnit).
 Exit codes follow ``qrunner run``: 2 when a test file or its spec is invalid, else 1 when an
 expectation failed, else 3 when a case could not run (the engine failed), else 0.
 """

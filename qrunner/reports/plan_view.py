@@ -8,7 +8,7 @@ from typing import Any
 
 
 def format_plan(entries: Sequence[Any], fmt: str) -> str:
-    """``entries`` are :meth:`qrunner.run.plan.PlanEntry.as_data` mappings."""
+    """``entries`` are :meth:`qrunner.schedule.plan.PlanEntry.as_data` mappings."""
     data = list(entries)
     if fmt == "json":
         return json.dumps(data, indent=2) + "\n"

@@ -16,7 +16,7 @@ from qrunner.judge.expectations import (
     count_expectations,
 )
 from qrunner.judge.units import format_quantity
-from qrunner.reports.explain import format_trace
+from qrunner.reports.explain_view import format_trace
 from qrunner.reports.junit import _clean  # the run report's XML cleaning, shared
 
 

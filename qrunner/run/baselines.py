@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from qrunner.backends.base import PreparedQuery
 from qrunner.errors import QrunnerError
 from qrunner.judge.checks import BaselineData
-from qrunner.run.history import RunHistory
+from qrunner.run.history_hooks import RunHistory
 from qrunner.sources import SOURCES, Source, aggregate_attributes
 from qrunner.spec.render import RenderedSpec, Renderer, parse_duration
 

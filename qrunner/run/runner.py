@@ -35,18 +35,18 @@ from qrunner.judge.outcomes import (
     spec_status,
 )
 from qrunner.reports.output import ReportRequest, check_destinations, write_reports
-from qrunner.run import due
 from qrunner.run.guard import format_traceback, internal_error_message, terminate_as_interrupt
-from qrunner.run.history import attach_trends, default_run_id, finish_history, open_history
-from qrunner.run.schedule import ScheduleOptions, plan_batch, window_of
-from qrunner.run.select import git_commit_of
-from qrunner.run.shard import shard_environ
+from qrunner.run.history_hooks import attach_trends, default_run_id, finish_history, open_history
+from qrunner.run.select import git_commit_of, select_specs
 from qrunner.run.targets import Backends, target_options
+from qrunner.schedule import due
+from qrunner.schedule.pairs import ScheduleOptions, plan_batch, window_of
+from qrunner.schedule.shard import shard_environ
 from qrunner.secrets import inert
 from qrunner.sources import SOURCES, Source
+from qrunner.spec.cron import pin_tick
 from qrunner.spec.loader import load_specs
 from qrunner.spec.render import RenderedSpec, Renderer, build_renderer
-from qrunner.spec.schedule import pin_tick
 
 
 @dataclass(slots=True)
@@ -301,7 +301,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     )
     shard = options.schedule.shard
     with terminate_as_interrupt():
-        report, selected, failed = due.select_specs(
+        report, selected, failed = select_specs(
             options.paths, options.selectors, options.schedule, renderer
         )
     for diagnostic in [d for ds in failed.values() for d in ds] + report.warnings:

@@ -1,13 +1,24 @@
-"""Which specs a run selects (``--select``), and what it records about where each came from."""
+"""Which specs a run selects (``--select``, the ``--due`` screen), and what it records about where
+each came from."""
 
 from __future__ import annotations
 
 import fnmatch
 import subprocess
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from qrunner.errors import UsageError
+from qrunner.schedule import due
 from qrunner.spec.model import QuerySpec
+
+if TYPE_CHECKING:
+    from qrunner.schedule.pairs import ScheduleOptions
+    from qrunner.spec.loader import Diagnostic
+    from qrunner.spec.render import RenderedSpec, Renderer
+    from qrunner.validate.specs import ValidationReport
 
 
 def matches_selectors(spec: QuerySpec, selectors: Sequence[str]) -> bool:
@@ -23,6 +34,25 @@ def matches_selectors(spec: QuerySpec, selectors: Sequence[str]) -> bool:
         elif fnmatch.fnmatchcase(spec.name, selector):
             return True
     return False
+
+
+def select_specs(
+    paths: Sequence[Path], selectors: Sequence[str], options: ScheduleOptions, renderer: Renderer
+) -> tuple[ValidationReport, list[RenderedSpec], dict[str, list[Diagnostic]]]:
+    """Validate (with ``--due``, only what is due) and select: the report, the selected
+    ready specs, and the failures this run reports."""
+    from qrunner.validate.specs import validate_specs
+
+    screen = due.due_screen(options, partial(matches_selectors, selectors=selectors), renderer.at)
+    report = validate_specs(paths, renderer, screen=screen)
+    if report.total:
+        report.check_command_line(paths)
+    selected = [r for r in report.ready if matches_selectors(r.spec, selectors)]
+    unselected = sum(1 for why in report.screened.values() if why == due.UNSELECTED)
+    if not selected and not report.failed and len(report.screened) == unselected:
+        what = " matching " + ", ".join(selectors) if selectors else ""
+        raise UsageError(f"no specs selected{what} under {', '.join(map(str, paths))}")
+    return report, selected, due.shard_failures(report, options.shard)
 
 
 _GIT_COMMITS: dict[str, str | None] = {}

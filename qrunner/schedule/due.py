@@ -5,31 +5,27 @@ most wake-ups most specs are not due. The screen asks of each spec that loaded w
 ``qrunner plan`` asks: is it selected, this shard's, scheduled, and does it owe a tick
 according to the state (read without the lock; the writes are atomic)? Only the specs it lets
 through are rendered and validated. It only narrows: the claim under the lock
-(:func:`qrunner.run.schedule.plan_batch`) still decides what runs, so a tick another run
+(:func:`qrunner.schedule.pairs.plan_batch`) still decides what runs, so a tick another run
 claimed meanwhile is not run twice. A file that fails to load is reported as ever.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from qrunner.errors import UsageError
-from qrunner.run.schedule import ScheduleOptions, check_schedule_options
-from qrunner.run.select import matches_selectors
-from qrunner.run.shard import Shard
-from qrunner.run.state import DEFAULT_STATE, StateFile, pending_ticks, utc_now
+from qrunner.schedule.pairs import ScheduleOptions, check_schedule_options
+from qrunner.schedule.shard import Shard
+from qrunner.schedule.state import DEFAULT_STATE, StateFile, pending_ticks, utc_now
+from qrunner.spec.cron import Schedule
 from qrunner.spec.loader import LoadedSpec
-from qrunner.spec.schedule import Schedule
+from qrunner.spec.model import QuerySpec
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from qrunner.spec.loader import Diagnostic
-    from qrunner.spec.render import RenderedSpec, Renderer
     from qrunner.validate.specs import ValidationReport
 
 # Why the screen kept a spec from being rendered.
@@ -41,7 +37,7 @@ NOT_DUE = "not due"
 
 @dataclass(frozen=True, slots=True)
 class DueScreen:
-    selectors: tuple[str, ...]
+    selected: Callable[[QuerySpec], bool]  # the run's --select
     shard: Shard | None
     state: Mapping[str, Any]
     at: datetime
@@ -50,7 +46,7 @@ class DueScreen:
 
     def __call__(self, loaded: LoadedSpec) -> str | None:
         spec = loaded.spec
-        if not matches_selectors(spec, self.selectors):
+        if not self.selected(spec):
             return UNSELECTED
         if self.shard is not None and not self.shard.owns(spec.name):
             return OTHER_SHARD
@@ -75,14 +71,14 @@ def _latest_tick(schedule: Schedule, at: datetime) -> datetime:
 
 
 def due_screen(
-    options: ScheduleOptions, selectors: Sequence[str], at: datetime
+    options: ScheduleOptions, selected: Callable[[QuerySpec], bool], at: datetime
 ) -> DueScreen | None:
     """The screen of a due run at ``at`` (None without ``--due``)."""
     if not options.due:
         return None
     check_schedule_options(options)
     data = StateFile(options.state or DEFAULT_STATE).read()
-    return DueScreen(tuple(selectors), options.shard, data, at, options.catch_up, utc_now())
+    return DueScreen(selected, options.shard, data, at, options.catch_up, utc_now())
 
 
 def shard_failures(report: ValidationReport, shard: Shard | None) -> dict[str, list[Diagnostic]]:
@@ -93,25 +89,6 @@ def shard_failures(report: ValidationReport, shard: Shard | None) -> dict[str, l
         for display, diagnostics in report.failed.items()
         if shard is None or shard.owns(display) or display in report.admitted
     }
-
-
-def select_specs(
-    paths: Sequence[Path], selectors: Sequence[str], options: ScheduleOptions, renderer: Renderer
-) -> tuple[ValidationReport, list[RenderedSpec], dict[str, list[Diagnostic]]]:
-    """Validate (with ``--due``, only what is due) and select: the report, the selected
-    ready specs, and the failures this run reports."""
-    from qrunner.validate.specs import validate_specs
-
-    screen = due_screen(options, selectors, renderer.at)
-    report = validate_specs(paths, renderer, screen=screen)
-    if report.total:
-        report.check_command_line(paths)
-    selected = [r for r in report.ready if matches_selectors(r.spec, selectors)]
-    unselected = _count(report.screened, UNSELECTED)
-    if not selected and not report.failed and len(report.screened) == unselected:
-        what = " matching " + ", ".join(selectors) if selectors else ""
-        raise UsageError(f"no specs selected{what} under {', '.join(map(str, paths))}")
-    return report, selected, shard_failures(report, options.shard)
 
 
 def screened_counts(report: ValidationReport) -> dict[str, int]:

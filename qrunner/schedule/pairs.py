@@ -2,9 +2,9 @@
 
 Without ``--due`` every selected spec runs once: a scheduled one at its latest tick at or
 before ``--at`` (or at ``--tick``), as rendered by the validate stage. With ``--due`` the
-state decides (:mod:`qrunner.run.state`): a spec runs the newest ``--catch-up`` ticks it
+state decides (:mod:`qrunner.schedule.state`): a spec runs the newest ``--catch-up`` ticks it
 still owes, oldest first, each rendered with its own window; specs without a schedule are
-never due. ``--shard K/N`` keeps this shard's specs first (:mod:`qrunner.run.shard`).
+never due. ``--shard K/N`` keeps this shard's specs first (:mod:`qrunner.schedule.shard`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 from qrunner.errors import UsageError
 from qrunner.judge.outcomes import SpecOutcome, Status
-from qrunner.run.shard import Shard
-from qrunner.run.state import (
+from qrunner.schedule.shard import Shard
+from qrunner.schedule.state import (
     CLAIM_LEASE,
     DEFAULT_STATE,
     Pending,
@@ -28,8 +28,8 @@ from qrunner.run.state import (
     settle_ticks,
     utc_now,
 )
+from qrunner.spec.cron import Schedule
 from qrunner.spec.render import RenderedSpec, Renderer
-from qrunner.spec.schedule import Schedule
 
 
 @dataclass(slots=True)
@@ -108,7 +108,7 @@ def plan_batch(
 ) -> Batch:
     """Shard, then (with ``--due``) claim the owed ticks; re-render older ticks.
     ``unscheduled`` and ``not_due`` count the specs the due screen already kept out
-    (:mod:`qrunner.run.due`), for the notices."""
+    (:mod:`qrunner.schedule.due`), for the notices."""
     check_schedule_options(options)
     shard = options.shard
     mine = [r for r in selected if shard is None or shard.owns(r.spec.name)]

@@ -1,7 +1,7 @@
 """``qrunner plan``: each spec's schedule, ticks, window and whether a due run would run it.
 
 Nothing is rendered or run: specs are loaded (YAML and the model) and their schedules
-evaluated at ``--at``; with ``--state`` the same :func:`~qrunner.run.state.pending_ticks` a
+evaluated at ``--at``; with ``--state`` the same :func:`~qrunner.schedule.state.pending_ticks` a
 due run uses says what is due, so the plan and the run cannot disagree.
 """
 
@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.errors import ScheduleError
-from qrunner.run.state import DEFAULT_STATE, StateFile, pending_ticks, utc_now
-from qrunner.spec.schedule import Schedule, format_utc
+from qrunner.schedule.state import DEFAULT_STATE, StateFile, pending_ticks, utc_now
+from qrunner.spec.cron import Schedule, format_utc
 
 
 @dataclass(slots=True)
@@ -176,7 +176,7 @@ def _display_folder(folder: Path) -> str:
 def _plan_spec(
     name: str, display: str, line: int, raw: dict[str, Any] | None, context: _Context
 ) -> PlanEntry:
-    from qrunner.spec.schedule import parse_schedule
+    from qrunner.spec.cron import parse_schedule
 
     shard = _shard_of(name, context.shards)
     item = PlanEntry(name, display, line, None, None, None, None, None, False, "", [], shard)
@@ -201,7 +201,7 @@ def _plan_spec(
 
 
 def _shard_of(name: str, shards: int | None) -> int | None:
-    from qrunner.run.shard import shard_of
+    from qrunner.schedule.shard import shard_of
 
     return shard_of(name, shards) if shards else None
 

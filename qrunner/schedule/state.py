@@ -31,7 +31,7 @@ from typing import Any
 
 from qrunner.errors import LimitError, StateError
 from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS, open_regular_file
-from qrunner.spec.schedule import Schedule, format_utc
+from qrunner.spec.cron import Schedule, format_utc
 
 DEFAULT_STATE = Path(".qrunner") / "state.json"
 STATE_VERSION = 1

@@ -88,7 +88,7 @@ class CheckSpec(_Strict):
 
 
 class ScheduleSpec(_Strict):
-    """When the spec runs and which data each run measures (``qrunner.spec.schedule``)."""
+    """When the spec runs and which data each run measures (``qrunner.spec.cron``)."""
 
     cron: str = Field(description="five cron fields, or @hourly, @daily, @weekly, @monthly")
     timezone: str = Field(default="UTC", description="IANA time zone the cron is read in")
@@ -113,8 +113,8 @@ class ScheduleSpec(_Strict):
         return _schedule_field(value, info.field_name or "window")
 
     def compile(self) -> Any:
-        """The :class:`qrunner.spec.schedule.Schedule` (cached per distinct schedule)."""
-        from qrunner.spec.schedule import parse_schedule
+        """The :class:`qrunner.spec.cron.Schedule` (cached per distinct schedule)."""
+        from qrunner.spec.cron import parse_schedule
 
         return parse_schedule(self.cron, self.timezone, self.window, self.delay)
 
@@ -122,14 +122,14 @@ class ScheduleSpec(_Strict):
 def _schedule_field(value: Any, name: str) -> Any:
     """pydantic reports ValueErrors at the field's position; ScheduleError is not one."""
     from qrunner.errors import ScheduleError
-    from qrunner.spec import schedule
+    from qrunner.spec import cron
 
     try:
         if name == "cron":
-            schedule.parse_cron(value)
+            cron.parse_cron(value)
         elif name == "timezone":
-            schedule.parse_timezone(value)
-        elif schedule.parse_duration_text(value, name).total_seconds() <= 0 and name == "window":
+            cron.parse_timezone(value)
+        elif cron.parse_duration_text(value, name).total_seconds() <= 0 and name == "window":
             raise ScheduleError("window: must be longer than 0")
     except ScheduleError as e:
         raise ValueError(str(e).removeprefix(f"{name}: ")) from None

@@ -36,6 +36,7 @@ from qrunner.limits import (
     read_regular_file,
 )
 from qrunner.secrets import is_secret_name, visible_environment
+from qrunner.spec.cron import tick_and_window
 from qrunner.spec.loader import LoadedSpec
 from qrunner.spec.sandbox import (
     RenderLimit,
@@ -44,7 +45,6 @@ from qrunner.spec.sandbox import (
     run_bounded,
     trace_templates,
 )
-from qrunner.spec.schedule import tick_and_window
 from qrunner.spec.yamlsource import PathKey, format_pointer
 
 _MARKERS = ("{{", "{%", "{#")
@@ -62,7 +62,7 @@ class RenderedSpec:
     variables: dict[str, Any]
     at: datetime  # the run's "now" the strings were rendered with
     tick: datetime | None = None  # scheduled specs: the tick rendered (UTC)
-    window: Any = None  # scheduled specs: its qrunner.spec.schedule.Window
+    window: Any = None  # scheduled specs: its qrunner.spec.cron.Window
 
 
 def parse_duration(text: str) -> timedelta:
@@ -199,7 +199,7 @@ class Renderer:
         overrides: Mapping[str, str] | None = None,
     ) -> None:
         self.at = at.astimezone(UTC)
-        self.tick: datetime | None = None  # --tick, set by qrunner.spec.schedule.pin_tick
+        self.tick: datetime | None = None  # --tick, set by qrunner.spec.cron.pin_tick
         self.overrides = dict(overrides or {})
         self.environ, self.hidden = visible_environment(environ)
 

@@ -1,8 +1,9 @@
-"""Regenerate the `qrunner explain` golden files: ``python tests/run/generate_explain_golden.py``.
+"""Regenerate the `qrunner explain` golden files:
+``python tests/authoring/generate_explain_golden.py``.
 
-Golden files are never edited by hand. Each spec in ``tests/run/explain/queries/`` is explained
-at a pinned time over ``tests/run/explain/data/``, in both formats, from the repository root
-(so file paths in the output are relative to it).
+Golden files are never edited by hand. Each spec in ``tests/authoring/explain/queries/`` is
+explained at a pinned time over ``tests/authoring/explain/data/``, in both formats, from the
+repository root (so file paths in the output are relative to it).
 """
 
 from __future__ import annotations
@@ -23,22 +24,22 @@ FORMATS = {"text": "txt", "json": "json"}
 
 def render_all(cache_dir: Path) -> dict[str, str]:
     """Golden file name → expected text. Run from the repository root."""
-    from qrunner.reports.explain import format_explanation
-    from qrunner.run.explain import explain_spec
+    from qrunner.authoring.explain import explain_spec
+    from qrunner.reports.explain_view import format_explanation
     from qrunner.run.targets import target_options
     from qrunner.spec.render import build_renderer
 
     renderer = build_renderer(at=AT, variables=(), environ={})
     options = target_options(
         target="local",
-        data_dir=Path("tests/run/explain/data"),
+        data_dir=Path("tests/authoring/explain/data"),
         at=renderer.at,
         environ={"QRUNNER_CACHE_DIR": str(cache_dir)},
     )
     out = {}
     for name in SPECS:
         explanation = explain_spec(
-            Path(f"tests/run/explain/queries/{name}.yaml"), renderer, options
+            Path(f"tests/authoring/explain/queries/{name}.yaml"), renderer, options
         )
         for fmt, suffix in FORMATS.items():
             out[f"explain-{name}.{suffix}"] = format_explanation(explanation, fmt)

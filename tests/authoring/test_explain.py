@@ -16,7 +16,7 @@ from qrunner.emulator.server import running_emulator
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-SCRIPT = "tests/run/generate_explain_golden.py"
+SCRIPT = "tests/authoring/generate_explain_golden.py"
 FIXTURES = HERE / "explain"
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from qrunner.run.scaffold import scaffold_files
+from qrunner.authoring.scaffold import scaffold_files
 from qrunner.spec.yamlsource import parse_yaml
 
 

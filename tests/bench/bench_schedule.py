@@ -68,7 +68,7 @@ def _time(
 def state_work(folder: Path, state: Path, runs: int) -> float:
     """Seconds a due run spends on its state, in process: claim every tick, then commit."""
     from qrunner.judge.outcomes import SpecOutcome, Status
-    from qrunner.run.schedule import ScheduleOptions, plan_batch
+    from qrunner.schedule.pairs import ScheduleOptions, plan_batch
     from qrunner.spec.render import build_renderer
     from qrunner.validate.specs import validate_specs
 

@@ -22,17 +22,42 @@ STATUSES = ["pass"] * 9 + ["warn", "fail", "fail"]
 def _report(day: int) -> dict[str, Any]:
     at = f"2026-05-{day:02d}T06:00:00Z"
     checks = [
-        {"name": "p90 duration", "status": STATUSES[day - 1], "observed": 10.0 + day, "unit": "m",
-         "threshold": "fail > 20m, warn > 19m", "mode": "enforce", "metric": "c0", "message": "",
-         "baseline": 10.0 + day / 2, "change": 5.0,
-         "bands": [{"level": "fail", "low": 20.0, "high": None},
-                   {"level": "warn", "low": 19.0, "high": None}],
-         "groups": [{"by": {"pipeline": "build"}, "observed": 10.0 + day, "status": "pass"},
-                    {"by": {"pipeline": "<script>alert(1)</script>"}, "observed": 3.0,
-                     "status": "pass"}]},
-        {"name": "pass rate", "status": "pass", "observed": 99.0, "unit": "%",
-         "threshold": "fail < 95%", "mode": "enforce", "metric": "c1", "message": "",
-         "bands": [{"level": "fail", "low": None, "high": 95.0}], "groups": []},
+        {
+            "name": "p90 duration",
+            "status": STATUSES[day - 1],
+            "observed": 10.0 + day,
+            "unit": "m",
+            "threshold": "fail > 20m, warn > 19m",
+            "mode": "enforce",
+            "metric": "c0",
+            "message": "",
+            "baseline": 10.0 + day / 2,
+            "change": 5.0,
+            "bands": [
+                {"level": "fail", "low": 20.0, "high": None},
+                {"level": "warn", "low": 19.0, "high": None},
+            ],
+            "groups": [
+                {"by": {"pipeline": "build"}, "observed": 10.0 + day, "status": "pass"},
+                {
+                    "by": {"pipeline": "<script>alert(1)</script>"},
+                    "observed": 3.0,
+                    "status": "pass",
+                },
+            ],
+        },
+        {
+            "name": "pass rate",
+            "status": "pass",
+            "observed": 99.0,
+            "unit": "%",
+            "threshold": "fail < 95%",
+            "mode": "enforce",
+            "metric": "c1",
+            "message": "",
+            "bands": [{"level": "fail", "low": None, "high": 95.0}],
+            "groups": [],
+        },
     ]
     return {"version": 1, "run_id": f"d{day}", "at": at, "started_at": at, "target": "local",
             "qrunner_version": "0", "specs": [
@@ -61,9 +86,7 @@ def chromium() -> str:
     return binary
 
 
-def test_the_trend_report_renders_in_chromium(
-    chromium: str, tmp_path: Path, run_cli: Any
-) -> None:
+def test_the_trend_report_renders_in_chromium(chromium: str, tmp_path: Path, run_cli: Any) -> None:
     history = tmp_path / "history"
     for day in range(1, DAYS + 1):
         append_rows(history, f"d{day}", rows_from_report(_report(day)))

@@ -340,9 +340,7 @@ registry.BACKENDS["datadog"] = BrokenBackend
 """
 
 
-def test_an_unexpected_exception_is_that_specs_internal_error(
-    tmp_path: Path, hostile: Any
-) -> None:
+def test_an_unexpected_exception_is_that_specs_internal_error(tmp_path: Path, hostile: Any) -> None:
     """A backend with a bug (registered through ``BACKENDS`` by a ``sitecustomize`` on
     PYTHONPATH): the spec's error is an internal error, the traceback only on request."""
     hooks = tmp_path / "hooks"

@@ -222,7 +222,7 @@ def test_four_shards_merged_equal_one_unsharded_run(
 
 
 def test_shards_split_the_spans_budget() -> None:
-    from qrunner.run.shard import parse_shard, shard_environ, shard_of
+    from qrunner.schedule.shard import parse_shard, shard_environ, shard_of
 
     assert shard_environ({}, parse_shard("2/4"))["QRUNNER_SPANS_BUDGET"] == "75/3600"
     assert (

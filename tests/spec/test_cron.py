@@ -11,7 +11,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from qrunner.errors import ScheduleError
-from qrunner.spec.schedule import format_utc, parse_schedule, parse_tick
+from qrunner.spec.cron import format_utc, parse_schedule, parse_tick
 
 
 def utc(text: str) -> datetime:
