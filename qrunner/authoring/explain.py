@@ -13,7 +13,8 @@ from typing import Any
 
 from qrunner.backends.base import PreparedQuery, TargetOptions
 from qrunner.judge.outcomes import SpecExplanation
-from qrunner.run.runner import is_grouped, render_one
+from qrunner.run.execute import is_grouped
+from qrunner.run.single import render_one
 from qrunner.run.targets import Backends
 from qrunner.sources import SOURCES
 from qrunner.spec.render import RenderedSpec, Renderer

@@ -21,7 +21,7 @@ from qrunner.authoring.explain import explain_rendered
 from qrunner.backends.base import TargetOptions
 from qrunner.errors import QrunnerError, SpecError
 from qrunner.judge.expectations import CaseResult, SpecTestResult, compare_expectation
-from qrunner.run.runner import render_one
+from qrunner.run.single import render_one
 from qrunner.spec.render import Renderer, parse_at
 from qrunner.spec.testfile import LoadedSpecTest, SpecTestCase, discover_tests, load_test_file
 

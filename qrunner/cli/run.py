@@ -45,7 +45,7 @@ def query(
     """
     import json
 
-    from qrunner.run.runner import query_one
+    from qrunner.run.single import query_one
 
     renderer, options = query_context(
         at=at,

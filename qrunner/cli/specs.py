@@ -54,7 +54,7 @@ def render(spec: str, variables: tuple[str, ...], at: str | None, tick: str | No
     Example:
       qrunner render queries/flaky-tests-main.yaml --at 2024-05-01T06:00:00Z
     """
-    from qrunner.run.runner import render_one
+    from qrunner.run.single import render_one
     from qrunner.spec.cron import pin_tick
     from qrunner.spec.render import build_renderer
     from qrunner.validate.specs import describe_request

@@ -34,12 +34,35 @@ def _base(value: float, unit: str | None) -> float:
     return to_base(value, unit) if unit else value
 
 
+Past = dict[tuple[str, str, str], list[tuple[float, str | None]]]
+
+
 @dataclass(slots=True)
 class RunHistory:
-    """Past values (newest first, as recorded: ``(observed, unit)``) by (spec, check, group)."""
+    """Past values (newest first, as recorded: ``(observed, unit)``) by (spec, check, group),
+    read from the store in one pass for every selected check when first needed: by a
+    baseline while the queries run, else by the trends once they are judged. A store that
+    cannot be read is reported and treated as empty: its baselines resolve by ``no_baseline``."""
 
     directory: Path
-    past: dict[tuple[str, str, str], list[tuple[float, str | None]]]
+    keys: list[tuple[str, str]]
+    limit: int
+    before: str | None  # the run's tick or time, naive UTC: only values recorded before it
+    stderr: TextIO
+    _past: Past | None = None
+
+    @property
+    def past(self) -> Past:
+        if self._past is None:
+            try:
+                self._past = recent_values(
+                    self.directory, self.keys, self.limit, before=self.before
+                )
+            except QrunnerError as e:
+                message = f"qrunner: error: history: {e}; judging without it"
+                print(inert(message), file=self.stderr)
+                self._past = {}
+        return self._past
 
     def points(self, spec: str, check: str, limit: int) -> dict[str, list[float]]:
         """Each group's last ``limit`` values in base units (the check's own under ``""``)."""
@@ -58,20 +81,14 @@ class RunHistory:
 def open_history(
     directory: Path | None, ready: Sequence[RenderedSpec], *, stderr: TextIO
 ) -> RunHistory | None:
-    """Read what every selected check may need from the store (None without ``--history``).
-    A store that cannot be read is reported and treated as empty: its baselines resolve by
-    ``no_baseline``."""
+    """What every selected check may need from the store (None without ``--history``)."""
     if directory is None:
         return None
     keys = [(r.spec.name, c.name) for r in ready for c in r.spec.checks]
     depth = [c.baseline.history for r in ready for c in r.spec.checks if c.baseline]
     limit = max([TREND_POINTS, *(d for d in depth if d)])
     at = naive_utc(format_timestamp(ready[0].at)) if ready else None
-    try:
-        return RunHistory(directory, recent_values(directory, keys, limit, before=at))
-    except QrunnerError as e:
-        print(inert(f"qrunner: error: history: {e}; judging without it"), file=stderr)
-        return RunHistory(directory, {})
+    return RunHistory(directory, keys, limit, at, stderr)
 
 
 def attach_trends(run: RunResult, history: RunHistory | None) -> None:

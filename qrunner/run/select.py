@@ -43,16 +43,17 @@ def select_specs(
     ready specs, and the failures this run reports."""
     from qrunner.validate.specs import validate_specs
 
-    screen = due.due_screen(options, partial(matches_selectors, selectors=selectors), renderer.at)
+    chosen = partial(matches_selectors, selectors=selectors)
+    screen = due.due_screen(options, chosen, renderer.at)
     report = validate_specs(paths, renderer, screen=screen)
     if report.total:
         report.check_command_line(paths)
-    selected = [r for r in report.ready if matches_selectors(r.spec, selectors)]
-    unselected = sum(1 for why in report.screened.values() if why == due.UNSELECTED)
+    selected = [r for r in report.ready if chosen(r.spec)]
+    unselected = report.screened_as(due.UNSELECTED)
     if not selected and not report.failed and len(report.screened) == unselected:
         what = " matching " + ", ".join(selectors) if selectors else ""
         raise UsageError(f"no specs selected{what} under {', '.join(map(str, paths))}")
-    return report, selected, due.shard_failures(report, options.shard)
+    return report, selected, report.failures_owned(options.shard.owns if options.shard else None)
 
 
 _GIT_COMMITS: dict[str, str | None] = {}

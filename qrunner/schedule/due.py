@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qrunner.schedule.pairs import ScheduleOptions, check_schedule_options
 from qrunner.schedule.shard import Shard
@@ -23,10 +23,6 @@ from qrunner.schedule.state import DEFAULT_STATE, StateFile, pending_ticks, utc_
 from qrunner.spec.cron import Schedule
 from qrunner.spec.loader import LoadedSpec
 from qrunner.spec.model import QuerySpec
-
-if TYPE_CHECKING:
-    from qrunner.spec.loader import Diagnostic
-    from qrunner.validate.specs import ValidationReport
 
 # Why the screen kept a spec from being rendered.
 UNSELECTED = "unselected"
@@ -79,25 +75,3 @@ def due_screen(
     check_schedule_options(options)
     data = StateFile(options.state or DEFAULT_STATE).read()
     return DueScreen(selected, options.shard, data, at, options.catch_up, utc_now())
-
-
-def shard_failures(report: ValidationReport, shard: Shard | None) -> dict[str, list[Diagnostic]]:
-    """The failures this run reports: a file that did not load by the shard its path hashes
-    to; a spec the screen let through (this shard's by name) that failed to render by this one."""
-    return {
-        display: diagnostics
-        for display, diagnostics in report.failed.items()
-        if shard is None or shard.owns(display) or display in report.admitted
-    }
-
-
-def screened_counts(report: ValidationReport) -> dict[str, int]:
-    """For plan_batch's notices: the specs the screen kept out as unscheduled or not due."""
-    return {
-        "unscheduled": _count(report.screened, UNSCHEDULED),
-        "not_due": _count(report.screened, NOT_DUE),
-    }
-
-
-def _count(screened: Mapping[str, str], reason: str) -> int:
-    return sum(1 for why in screened.values() if why == reason)

@@ -57,6 +57,20 @@ class ValidationReport:
     def diagnostics(self) -> list[Diagnostic]:
         return [d for ds in self.failed.values() for d in ds]
 
+    def screened_as(self, reason: str) -> int:
+        """How many loaded specs the screen kept out for ``reason``."""
+        return sum(1 for why in self.screened.values() if why == reason)
+
+    def failures_owned(self, owns: Callable[[str], bool] | None) -> dict[str, list[Diagnostic]]:
+        """The failures a run reports: all of them, or with ``--shard`` (``owns`` a name or a
+        path) a file that did not load by the shard its path hashes to, and a spec the screen
+        let through (this shard's by name) that failed to render by this one."""
+        return {
+            display: diagnostics
+            for display, diagnostics in self.failed.items()
+            if owns is None or owns(display) or display in self.admitted
+        }
+
 
 # Below this many files a second process costs more than it saves.
 PARALLEL_MIN_FILES = 200
