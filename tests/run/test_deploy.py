@@ -3,6 +3,8 @@ README says they do, and the manifests validate against Kubernetes' schemas (off
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -57,12 +59,55 @@ def test_the_workflow_shards_runs_due_and_carries_the_state() -> None:
     gates = workflow["jobs"]["gates"]
     steps = {s.get("uses", s.get("name")): s for s in gates["steps"]}
     assert len(gates["strategy"]["matrix"]["shard"]) == int(workflow["env"]["SHARDS"])
-    restore = steps["actions/cache/restore@v4"]["with"]
+    restore = steps["actions/cache/restore@v6"]["with"]
     assert "github.run_id" in restore["key"] and restore["restore-keys"].strip()
-    assert steps["actions/cache/save@v4"]["with"]["key"] == restore["key"]
+    assert steps["actions/cache/save@v6"]["with"]["key"] == restore["key"]
     run = next(s["run"] for s in gates["steps"] if s.get("name") == "Run what is due")
     assert "--due" in run and "--shard" in run
     merge = workflow["jobs"]["merge"]
     assert merge["needs"] == "gates" and any(
         "qrunner merge" in s.get("run", "") for s in merge["steps"]
     )
+
+
+def _linters_env() -> dict[str, str]:
+    """PATH with this interpreter's scripts first: the linters of the test extra live there."""
+    scripts = Path(sys.executable).parent
+    for name in ("actionlint", "hadolint"):
+        assert (scripts / name).exists() or shutil.which(name), f"pip install '.[test]': {name}"
+    return {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+
+def _lint(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, capture_output=True, text=True, check=False, cwd=ROOT, env=_linters_env()
+    )
+
+
+WORKFLOWS = [
+    *sorted(ROOT.glob(".github/workflows/*.yml")),
+    *sorted(ROOT.glob("qrunner/**/github/workflows/*.yml")),  # what `qrunner init` writes
+]
+
+
+def test_the_workflows_are_actionlint_clean() -> None:
+    # current action majors on a supported runtime, expressions, and (when shellcheck is on
+    # PATH) every run: script
+    assert len(WORKFLOWS) >= 5
+    done = _lint("actionlint", "-oneline", *map(str, WORKFLOWS))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_composite_action_is_actionlint_clean() -> None:
+    done = _lint(sys.executable, ".ci/actionlint-action.py", ".github/actions/qrunner/action.yml")
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_stale_action_in_the_composite_action_is_reported_at_its_line(tmp_path: Path) -> None:
+    action = (ROOT / ".github/actions/qrunner/action.yml").read_text()
+    stale = tmp_path / "action.yml"
+    stale.write_text(action.replace("actions/upload-artifact@v7", "actions/upload-artifact@v4"))
+    line = 1 + action.splitlines().index("      uses: actions/upload-artifact@v7")
+    done = _lint(sys.executable, ".ci/actionlint-action.py", str(stale))
+    assert done.returncode == 1
+    assert f"{stale}:{line}:" in done.stdout and 'runtime "node20" is deprecated' in done.stdout
