@@ -20,22 +20,100 @@ def _documents(path: Path) -> list[dict[str, Any]]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
+APPLIED = sorted(
+    KUBE.glob("*.yaml")
+)  # what `kubectl apply -f deploy/kubernetes/` applies, in order
+SHARDED = KUBE / "sharded"
+CLUSTER_SCOPED = {"Namespace", "ClusterRole", "ClusterRoleBinding"}
+
+
+def _all(paths: list[Path]) -> list[dict[str, Any]]:
+    return [doc for path in paths for doc in _documents(path)]
+
+
+def _container(doc: dict[str, Any]) -> dict[str, Any]:
+    spec = doc["spec"].get("jobTemplate", {}).get("spec") or doc["spec"]
+    (container,) = spec["template"]["spec"]["containers"]
+    return container  # type: ignore[no-any-return]
+
+
 def test_the_cronjob_forbids_overlap_and_runs_what_is_due() -> None:
-    (cronjob,) = _documents(KUBE / "cronjob.yaml")
+    (cronjob,) = _documents(KUBE / "30-cronjob.yaml")
     spec = cronjob["spec"]
     assert spec["concurrencyPolicy"] == "Forbid"
     assert 0 < spec["startingDeadlineSeconds"] <= 900
     assert not spec["schedule"].startswith("0 ")  # off the top of the hour
-    args = spec["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"]
+    args = _container(cronjob)["args"]
     assert "--due" in args and any(a.startswith("--state=") for a in args)
+    # --target tekton runs Tekton specs only: the others would be errors, not skipped
+    assert "--target=tekton" in args and "--select=source:tekton.*" in args
 
 
 def test_the_indexed_job_runs_one_shard_per_index() -> None:
-    (job,) = _documents(KUBE / "sharded-job.yaml")
+    (job,) = _documents(SHARDED / "job.yaml")
     assert job["spec"]["completionMode"] == "Indexed"
     count = job["spec"]["completions"]
-    command = " ".join(job["spec"]["template"]["spec"]["containers"][0]["args"])
+    command = " ".join(_container(job)["args"])
     assert f'--shard "$((JOB_COMPLETION_INDEX+1))/{count}"' in command
+
+
+def test_applying_the_folder_creates_the_namespace_first_and_starts_no_job() -> None:
+    docs = _all(APPLIED)
+    assert docs[0]["kind"] == "Namespace"
+    assert "Job" not in {d["kind"] for d in docs}  # the one-off sharded Job is in sharded/
+
+
+def test_one_namespace_throughout() -> None:
+    docs = _all([*APPLIED, *sorted(SHARDED.glob("*.yaml"))])
+    (namespace,) = [d["metadata"]["name"] for d in docs if d["kind"] == "Namespace"]
+    for doc in docs:
+        if doc["kind"] not in CLUSTER_SCOPED:
+            assert doc["metadata"].get("namespace") == namespace, doc["metadata"]
+    for doc in docs:
+        for subject in doc.get("subjects", []):
+            assert subject["namespace"] == namespace
+
+
+def test_the_cronjob_claims_storage_a_default_class_provides() -> None:
+    claims = {
+        d["metadata"]["name"]: d for d in _all(APPLIED) if d["kind"] == "PersistentVolumeClaim"
+    }
+    (cronjob,) = _documents(KUBE / "30-cronjob.yaml")
+    pod = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    (claim,) = [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pod["volumes"]
+        if "persistentVolumeClaim" in v
+    ]
+    assert claims[claim]["spec"]["accessModes"] == ["ReadWriteOnce"]
+    # the sharded Job's pods may be on several nodes: its own claim, its needs stated there
+    (job,) = _documents(SHARDED / "job.yaml")
+    (shared,) = _documents(SHARDED / "state.yaml")
+    volumes = job["spec"]["template"]["spec"]["volumes"]
+    assert shared["metadata"]["name"] in [
+        v.get("persistentVolumeClaim", {}).get("claimName") for v in volumes
+    ]
+    assert shared["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert "ReadWriteMany" in (SHARDED / "state.yaml").read_text().split("apiVersion")[0]
+
+
+def test_no_platform_specific_ca_path_by_default() -> None:
+    for doc in _all([*APPLIED, *sorted(SHARDED.glob("*.yaml"))]):
+        if doc["kind"] in ("CronJob", "Job"):
+            names = {e["name"] for e in _container(doc).get("env", [])}
+            assert "TEKTON_RESULTS_CA" not in names  # service-ca.crt exists only on OpenShift
+
+
+def test_resources_come_from_a_measured_figure_written_beside_them() -> None:
+    for path in [KUBE / "30-cronjob.yaml", SHARDED / "job.yaml"]:
+        (doc,) = _documents(path)
+        resources = _container(doc)["resources"]
+        assert resources["requests"]["memory"] and resources["limits"]["memory"]
+        text = path.read_text()
+        before = text[: text.index("resources:")].splitlines()[-6:]
+        assert any(
+            "MiB" in line and ("Measured" in line or "measured" in line) for line in before
+        ), path
 
 
 def test_the_manifests_validate_offline() -> None:
@@ -43,7 +121,7 @@ def test_the_manifests_validate_offline() -> None:
         [
             sys.executable, "-c",
             "import sys; from kubernetes_validate.__main__ import main; sys.exit(main())",
-            "--strict", "--quiet", *map(str, sorted(KUBE.glob("*.yaml"))),
+            "--strict", "--quiet", *map(str, [*APPLIED, *sorted(SHARDED.glob("*.yaml"))]),
         ],
         capture_output=True,
         text=True,
