@@ -148,6 +148,20 @@ def test_the_workflow_shards_runs_due_and_carries_the_state() -> None:
     )
 
 
+def test_the_workflow_defaults_to_one_hourly_job_and_merges_in_it() -> None:
+    # a small team's cadence: 24 wake-ups a day of one job; 15 minutes and shards scale up
+    text = (ROOT / ".github" / "workflows" / "quality-gates.yml").read_text()
+    workflow = yaml.safe_load(text)
+    minute, hour, *_ = workflow[True]["schedule"][0]["cron"].split()
+    assert minute.isdigit() and hour == "*"
+    assert workflow["env"]["SHARDS"] == "1" and "runner minutes a month" in text
+    gates = workflow["jobs"]["gates"]
+    merges = [s for s in gates["steps"] if "qrunner merge" in s.get("run", "")]
+    assert merges and all("sharded == 'false'" in s["if"] for s in merges)
+    assert "needs.gates.outputs.sharded == 'true'" in workflow["jobs"]["merge"]["if"]
+    assert '"7,22,37,52 * * * *"' in text  # the scale-up cadence, documented beside it
+
+
 def _linters_env() -> dict[str, str]:
     """PATH with this interpreter's scripts first: the linters of the test extra live there."""
     scripts = Path(sys.executable).parent
