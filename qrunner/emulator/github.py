@@ -83,6 +83,9 @@ class GitHubFake(LoopbackServer):
 
     # --- helpers for tests -----------------------------------------------------------
 
+    def snapshot(self) -> dict[str, Any]:
+        return {"issues": list(self.issues.values()), "labels": list(self.labels.values())}
+
     @property
     def search_calls(self) -> int:
         return self.count(path_prefix=SEARCH_PATH)
@@ -206,9 +209,12 @@ class GitHubFake(LoopbackServer):
         problem = check_issue(data, ())
         if problem is not None:
             return problem
-        for key in ("title", "body", "assignees"):
-            if key in data:
-                issue[key] = data[key] if key != "body" else data[key] or ""
+        if data.get("title") is not None:
+            issue["title"] = data["title"]
+        if "body" in data:
+            issue["body"] = data["body"] or ""  # null clears the body, as on GitHub
+        if "assignees" in data:
+            issue["assignees"] = list(data["assignees"] or [])
         if "labels" in data:
             issue["labels"] = label_names(data["labels"])
             self._ensure_labels(issue["labels"])

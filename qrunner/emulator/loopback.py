@@ -16,7 +16,9 @@ with its headers lower-cased and credentials hidden: ``authorization`` keeps onl
 (``"Bearer ***"``), cookies are dropped. Faults come first: the script's latency is waited out,
 then its one fault is acted out on the wire in the fake's own words
 (:mod:`qrunner.emulator.dialects`); a fault's ``match`` sees ``"METHOD /path?query"``, a
-newline and the body. Emulated server-side limits (``faults.limit(RateLimit(...))``) answer as
+newline and the body. ``GET /_emulator/state`` answers the fake's ``snapshot()`` as JSON (what it
+received: issues, messages, deliveries), unrecorded and never faulted, for trying by hand.
+Emulated server-side limits (``faults.limit(RateLimit(...))``) answer as
 the service's rate limit does. ``answer`` runs under ``self.lock`` (an ``RLock``), so a fake's
 state needs no other locking; test helpers take the same lock.
 """
@@ -35,6 +37,7 @@ from urllib.parse import parse_qs, urlsplit
 from qrunner.emulator.dialects import dialect_of
 from qrunner.emulator.faults import FaultScript, act_out, send
 
+STATE_PATH = "/_emulator/state"  # not part of any faked API: what the fake holds, as JSON
 HANG_LIMIT = 300.0  # a hung request is dropped after this long (or when the fake stops)
 MAX_BODY_BYTES = 10 * 1024 * 1024  # a larger request body is answered 413 unread
 _DROPPED_HEADERS = frozenset({"cookie", "proxy-authorization"})
@@ -129,6 +132,10 @@ class LoopbackServer:
     def answer(self, request: Request) -> Reply:
         raise NotImplementedError
 
+    def snapshot(self) -> dict[str, Any]:
+        """What the fake holds, JSON-ready (``GET /_emulator/state``)."""
+        return {}
+
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
@@ -174,6 +181,10 @@ class LoopbackServer:
         split = urlsplit(handler.path)
         headers = {k.lower(): v for k, v in handler.headers.items()}
         raw = _read_body(handler, headers)
+        if handler.command == "GET" and split.path == STATE_PATH:
+            with self.lock:
+                send(handler, 200, self.snapshot())
+            return
         record = Recorded(
             handler.command, split.path, split.query, hide_credentials(headers),
             raw or b"", 0, None, arrived,
