@@ -16,7 +16,8 @@
     GET   /search/issues                        an index that lags: always empty
 
 As GitHub does: ``Authorization: Bearer <token>`` or ``token <token>`` (else 401 "Requires
-authentication" / "Bad credentials"); the issue list includes pull requests, marked by a
+authentication" / "Bad credentials"); an ``X-GitHub-Api-Version`` other than
+``API_VERSIONS`` → 400; the issue list includes pull requests, marked by a
 ``pull_request`` key; pages of ``per_page`` (default 30, at most 100) with a ``Link`` header
 (``rel="next"``, ``"last"``, and ``"prev"``, ``"first"`` past page 1); labels named on an issue
 that do not exist yet are created; errors 422 ``{"message": "Validation Failed", "errors":
@@ -51,6 +52,7 @@ from qrunner.emulator.loopback import LoopbackServer, Reply, Request
 Handler = Callable[["GitHubFake", Request, re.Match[str]], Reply]
 _REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
 SEARCH_PATH = "/search/issues"
+API_VERSIONS = ("2022-11-28", "2026-03-10")  # X-GitHub-Api-Version values GitHub accepts
 
 
 class GitHubFake(LoopbackServer):
@@ -126,6 +128,9 @@ class GitHubFake(LoopbackServer):
         refused = self._auth(request.headers.get("authorization", ""))
         if refused is not None:
             return refused
+        version = request.headers.get("x-github-api-version")
+        if version is not None and version not in API_VERSIONS:
+            return error(400, f"Unsupported 'X-GitHub-Api-Version' header: {version}")
         if self.rate_remaining <= 0:
             return error(403, "API rate limit exceeded for user ID 1.")
         self.rate_remaining -= 1

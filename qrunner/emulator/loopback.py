@@ -28,7 +28,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
@@ -221,23 +220,30 @@ class LoopbackServer:
 
 
 def _read_body(handler: BaseHTTPRequestHandler, headers: dict[str, str]) -> bytes | None:
-    """The request body (chunked or not); ``None`` when it is over :data:`MAX_BODY_BYTES`."""
+    """The request body (chunked or not); ``None`` when it is over :data:`MAX_BODY_BYTES`
+    (the connection is then closed: the rest of the body stays unread)."""
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return b"".join(_chunks(handler))
-    length = int(headers.get("content-length") or 0)
+        return _read_chunks(handler)
+    try:
+        length = int(headers.get("content-length") or 0)
+    except ValueError:
+        length = 0
     if length > MAX_BODY_BYTES:
         return None
-    return handler.rfile.read(length) if length else b""
+    return handler.rfile.read(length) if length > 0 else b""
 
 
-def _chunks(handler: BaseHTTPRequestHandler) -> Iterator[bytes]:
-    while True:
-        size = int(handler.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-        if size == 0:
-            handler.rfile.readline()
-            return
-        yield handler.rfile.read(size)
+def _read_chunks(handler: BaseHTTPRequestHandler) -> bytes | None:
+    chunks: list[bytes] = []
+    total = 0
+    while size := int(handler.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+        total += size
+        if total > MAX_BODY_BYTES:
+            return None
+        chunks.append(handler.rfile.read(size))
         handler.rfile.readline()
+    handler.rfile.readline()  # the blank line after the last, empty chunk
+    return b"".join(chunks)
 
 
 class _Handler(BaseHTTPRequestHandler):
