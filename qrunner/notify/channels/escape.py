@@ -26,7 +26,7 @@ from qrunner.secrets import inert
 
 ZWSP = "\u200b"
 _URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
-_GITHUB_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_GITHUB_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#|~>])")
 _SLACK_FORMATTING = re.compile(r"([*_~`])")
 _SLACK_MENTION = re.compile(r"<(?:!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel)>")
 _GITHUB_MENTION = re.compile(r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:/[A-Za-z0-9._-]{1,100})?")
