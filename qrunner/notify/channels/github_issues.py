@@ -83,7 +83,13 @@ class GitHubIssuesChannel:
     # --- delivery ----------------------------------------------------------------------
 
     def deliver(self, envelope: Envelope, *, deadline: float) -> Sequence[Delivery]:
-        self._listing = None
+        try:
+            return self._deliver(envelope, deadline)
+        finally:
+            self.api.close()
+
+    def _deliver(self, envelope: Envelope, deadline: float) -> list[Delivery]:
+        self._listing, self._rollup = None, None
         numbers: dict[str, int] = {}
         for incident, value in envelope.known.items():
             if str(value).isdigit():
