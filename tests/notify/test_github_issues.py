@@ -138,9 +138,7 @@ def test_resolved_without_an_issue_has_nothing_to_close(gh: GitHubFake) -> None:
 
 
 def test_past_the_new_issue_cap_incidents_go_to_one_roll_up_issue(gh: GitHubFake) -> None:
-    firing = [
-        event(EventKind.FIRING, key=replace(DURATION, check=f"check {n}")) for n in range(5)
-    ]
+    firing = [event(EventKind.FIRING, key=replace(DURATION, check=f"check {n}")) for n in range(5)]
     deliveries = deliver(channel(gh, max_new_issues=2), envelope(*firing))
     assert [d.outcome for d in deliveries] == [Outcome.SENT] * 2 + [Outcome.SUPPRESSED] * 3
     assert len(gh.issues) == 3
