@@ -4,6 +4,7 @@ to a loopback receiver (skipped when the `apprise` extra is not installed)."""
 from __future__ import annotations
 
 import re
+import textwrap
 import time
 
 import pytest
@@ -125,3 +126,23 @@ def test_data_in_apprise_messages_is_inert() -> None:
     [message] = channel.render(scenarios()["hostile"])
     assert "<!channel>" not in message.content and "@acme/all" not in message.content
     assert "http://evil" not in message.content and ZWSP in message.content
+
+
+def test_the_readmes_signature_check_accepts_what_the_webhook_channel_signs() -> None:
+    from pathlib import Path
+
+    from qrunner.notify.channels.webhook import sign
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Notification channels") :]
+    code = re.search(r"```python\n(.*?)```", section, re.DOTALL)
+    assert code is not None
+    namespace: dict[str, object] = {}
+    exec(textwrap.dedent(code.group(1)), namespace)
+    verify = namespace["verify"]
+    assert callable(verify)
+    raw, stamp = b'{"version": 1}\n', str(int(time.time()))
+    headers = {"x-qrunner-timestamp": stamp, "x-qrunner-signature": sign("s3cret", stamp, raw)}
+    assert verify("s3cret", headers, raw)
+    assert not verify("other", headers, raw)
+    assert not verify("s3cret", headers, raw + b" ")
