@@ -132,6 +132,12 @@ def test_a_person_closing_the_issue_acknowledges_it_and_it_is_never_reopened(
     assert gh.issues[1]["state"] == "closed"
 
 
+def test_a_deleted_issue_is_replaced_by_a_new_one(gh: GitHubFake) -> None:
+    [sent] = deliver(channel(gh), envelope(event(EventKind.REMINDER), known={DURATION.id: "42"}))
+    assert sent.outcome is Outcome.SENT and sent.external_id == "1"
+    assert gh.issues[1]["body"].startswith(f"<!-- qrunner:incident={DURATION.id} -->")
+
+
 def test_resolved_without_an_issue_has_nothing_to_close(gh: GitHubFake) -> None:
     [quiet] = deliver(channel(gh), envelope(event(EventKind.RESOLVED, facts=PASSING)))
     assert quiet.outcome is Outcome.SUPPRESSED and gh.issues == {}
