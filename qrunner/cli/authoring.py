@@ -123,20 +123,34 @@ def spec_test(paths: tuple[str, ...], reports: tuple[str, ...]) -> None:
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--schemas-only",
+    is_flag=True,
+    help="Only refresh queries/_schemas/ (replaced by this version's); write nothing else.",
+)
+def init(directory: Path, schemas_only: bool) -> None:
     """Scaffold a working qrunner setup in DIRECTORY (default: the current folder).
 
     Writes queries/ with one commented example spec per source, queries/_templates/, spec
     unit tests in queries/tests/, the editor schemas in queries/_schemas/, a scheduled
     GitHub workflow and a pull-request validation workflow. Never overwrites a file: the
-    ones already there are listed and left alone.
+    ones already there are listed and left alone. After upgrading qrunner, --schemas-only
+    replaces the editor schemas and writes nothing else (deleted examples stay deleted).
 
     \b
     Example:
       qrunner init && qrunner validate && qrunner test && qrunner run
+      qrunner init --schemas-only
     """
-    from qrunner.authoring.scaffold import NEXT_COMMANDS, write_scaffold
+    from qrunner.authoring.scaffold import NEXT_COMMANDS, refresh_schemas, write_scaffold
 
+    if schemas_only:
+        result = refresh_schemas(directory)
+        for path in result.created + result.refreshed:
+            click.echo(inert(f"refreshed {directory / path}"))
+        for path in result.kept:
+            click.echo(inert(f"unchanged {directory / path} (already this version's)"))
+        return
     result = write_scaffold(directory)
     for path in result.created:
         click.echo(inert(f"created {directory / path}"))
