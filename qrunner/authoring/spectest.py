@@ -143,7 +143,7 @@ def _run_case(loaded: LoadedSpecTest, index: int, case: SpecTestCase, scratch: P
             data_dir=_data_folder(loaded, index, case, scratch),
             cache_dir=scratch / "cache",
         )
-        explanation = explain_rendered(rendered, options)
+        explanation = explain_rendered(rendered, options, renderer)
     except QrunnerError as e:
         result.error = str(e)
         result.error_code = e.exit_code

@@ -14,6 +14,7 @@ from qrunner.cli.options import (
     spec_paths,
     target_flags,
 )
+from qrunner.cli.history import history_option
 from qrunner.cli.schedule import tick_option
 from qrunner.secrets import inert, inert_json
 
@@ -23,6 +24,7 @@ from qrunner.secrets import inert, inert_json
 @render_options
 @tick_option
 @target_flags
+@history_option(required=False)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
@@ -35,6 +37,7 @@ def explain(
     data_dir: Path | None,
     tekton_ca: str | None,
     tekton_insecure: bool,
+    history: Path | None,
     fmt: str,
 ) -> None:
     """Run SPEC and show why each check decided what it did.
@@ -42,7 +45,9 @@ def explain(
     Prints the rendered request, a compact view of the response and, for every check, each
     step from response to verdict: the buckets judged, the value read from each and its unit
     conversion, the reducer or scope, each threshold compared, the no_data or partial-result
-    rule. Exits 0 once explained, whatever the verdicts (use `qrunner run` as the gate).
+    rule. Takes every option of `run` that changes a verdict (--var, --at, --tick, the
+    target, --data, --history: baselines read from the store, nothing recorded) and judges
+    as `run` does. Exits 0 once explained, whatever the verdicts (use `qrunner run` as the gate).
 
     \b
     Example:
@@ -60,7 +65,7 @@ def explain(
         tekton_ca=tekton_ca,
         tekton_insecure=tekton_insecure,
     )
-    explanation = explain_spec(Path(spec), renderer, options)
+    explanation = explain_spec(Path(spec), renderer, options, history)
     for notice in explanation.notices:
         click.echo(inert(f"qrunner: {notice}"), err=True)
     text = format_explanation(explanation, fmt)
