@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from qrunner.cli.history import history_option
 from qrunner.cli.options import (
     EPILOG_EXIT_CODES,
     query_context,
@@ -14,7 +15,6 @@ from qrunner.cli.options import (
     spec_paths,
     target_flags,
 )
-from qrunner.cli.history import history_option
 from qrunner.cli.schedule import tick_option
 from qrunner.secrets import inert, inert_json
 

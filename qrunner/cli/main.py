@@ -27,7 +27,6 @@ from qrunner.errors import ExitCode, QrunnerError
 from qrunner.limits import excerpt
 from qrunner.secrets import inert
 
-
 # What a process killed by SIGPIPE reports (128 + 13): the reader went away (``| head -1``),
 # so the output is incomplete; never 0, so a ``set -o pipefail`` gate does not read it as a pass.
 EXIT_BROKEN_PIPE = 141

@@ -164,7 +164,7 @@ def recent_values(
     keys: Iterable[tuple[str, str]],
     limit: int,
     *,
-    before: str | None | Mapping[tuple[str, str], str | None] = None,
+    before: str | Mapping[tuple[str, str], str | None] | None = None,
 ) -> dict[tuple[str, str, str], list[Past]]:
     """The last ``limit`` measured values of each ``(spec, check)`` and each of its groups,
     newest first, measured (tick, else ``run_at``) before ``before`` — one time for every

@@ -21,6 +21,7 @@ from qrunner.errors import QrunnerError
 from qrunner.judge.checks import BaselineData, evaluate_checks
 from qrunner.judge.outcomes import CheckOutcome
 from qrunner.judge.results import QueryResult
+from qrunner.run.freshness import judge_freshness
 from qrunner.run.history_hooks import RunHistory
 from qrunner.sources import SOURCES, Source, aggregate_attributes
 from qrunner.spec.render import RenderedSpec, Renderer, parse_duration
@@ -103,8 +104,9 @@ async def find_baselines(
 async def judge_checks(
     rendered: RenderedSpec, run: RunContext, result: QueryResult, *, grouped: bool
 ) -> tuple[list[CheckOutcome], list[str]]:
-    """Judge ``rendered``'s checks on ``result`` with their baselines; warnings for shifts that
-    failed. A spec with history baselines first waits for this run's earlier ticks of it."""
+    """Judge ``rendered``'s checks on ``result`` with their baselines and freshness; warnings
+    for shifts and freshness questions that failed. A spec with history baselines first waits
+    for this run's earlier ticks of it."""
     spec = rendered.spec
     if run.history is not None and any(c.baseline and c.baseline.history for c in spec.checks):
         await run.history.wait_for_earlier_ticks(spec.name, rendered.tick)
@@ -114,4 +116,4 @@ async def judge_checks(
     checks = evaluate_checks(
         spec, source, rendered.request, result, lines=lines, baselines=baselines
     )
-    return checks, notes
+    return checks, [*notes, *await judge_freshness(rendered, run._send, checks)]

@@ -1,4 +1,5 @@
-"""Warnings for Datadog requests that are valid but will not do what they seem to say.
+"""Requests that are valid but will not do what they seem to say, and ``freshness`` where
+it cannot be measured.
 
 A ``group_by[].sort`` with an ``aggregation`` (or a ``metric``) but no ``type`` is sorted
 alphabetically: ``type`` defaults to ``alphabetical`` and the aggregation is then ignored, so
@@ -41,3 +42,20 @@ def find_sort_without_type(rendered: RenderedSpec) -> list[Diagnostic]:
         )
         found.append(diagnostic)
     return found
+
+
+def find_freshness_problems(rendered: RenderedSpec) -> list[Diagnostic]:
+    """``freshness`` on a Tekton spec is an error: it cannot be measured there
+    (:mod:`qrunner.run.freshness`)."""
+    spec = rendered.spec
+    if SOURCES[spec.source].is_datadog:
+        return []
+    paths: list[PathKey] = [("freshness",)] if spec.freshness else []
+    paths += [("checks", i, "freshness") for i, c in enumerate(spec.checks) if c.freshness]
+    message = (
+        "freshness is measured on Datadog sources only: the Tekton summary API cannot count "
+        "the records of a time range without changing the spec's own filter"
+    )
+    return [
+        Diagnostic(rendered.loaded.locate(path), message, format_pointer(path)) for path in paths
+    ]
