@@ -69,10 +69,10 @@ def explain_rendered(
     source = SOURCES[spec.source]
     problems = io.StringIO()  # a history that cannot be read: a notice, as run prints it
     store = open_history(history, [rendered], stderr=problems)
-    result, checks, notices = asyncio.run(
-        _query_and_judge(rendered, options, renderer, store)
-    )
-    notices = [line.removeprefix("qrunner: ") for line in problems.getvalue().splitlines()] + notices
+    result, checks, notices = asyncio.run(_query_and_judge(rendered, options, renderer, store))
+    notices = [
+        line.removeprefix("qrunner: ") for line in problems.getvalue().splitlines()
+    ] + notices
     return SpecExplanation(
         name=spec.name,
         file=rendered.loaded.display,

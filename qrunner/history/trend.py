@@ -17,6 +17,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,7 @@ def missing_positions(times: list[str]) -> list[int]:
     """Indexes before which a tick is missing: where the spacing exceeds :data:`GAP_FACTOR`
     times the median spacing (at least three points are needed to know the usual one)."""
     moments = [_parse(t) for t in times]
-    steps = [(b - a).total_seconds() for a, b in zip(moments, moments[1:], strict=False)]
+    steps = [(b - a).total_seconds() for a, b in pairwise(moments)]
     usual = sorted(steps)[len(steps) // 2] if len(steps) >= 2 else 0.0
     if usual <= 0:
         return []

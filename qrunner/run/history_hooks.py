@@ -77,7 +77,9 @@ class RunHistory:
             key[2]: [_base(v, u) for _, v, u in self._values(key, before)[:limit]] for key in keys
         }
 
-    def trend(self, spec: str, check: str, unit: str | None, before: datetime | None) -> list[float]:
+    def trend(
+        self, spec: str, check: str, unit: str | None, before: datetime | None
+    ) -> list[float]:
         """The check's recent values measured before ``before``, oldest first, in ``unit``."""
         values = self._values((spec, check, ""), before)[:TREND_POINTS]
         return [tidy(from_base(_base(v, u), unit)) for _, v, u in reversed(values)]

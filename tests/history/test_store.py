@@ -116,7 +116,11 @@ def test_recent_values_are_newest_first_per_check_and_group(tmp_path: Path) -> N
         report["run_id"] = f"r{day}"
         append_rows(tmp_path, f"r{day}", rows_from_report(report))
     found = recent_values(tmp_path, [("spec-r", "c1")], 3, before="2026-05-05 00:00:00")
-    assert [(v, u) for _, v, u in found[("spec-r", "c1", "")]] == [(41.0, "s"), (31.0, "s"), (21.0, "s")]
+    assert [(v, u) for _, v, u in found[("spec-r", "c1", "")]] == [
+        (41.0, "s"),
+        (31.0, "s"),
+        (21.0, "s"),
+    ]
     assert list(found) == [("spec-r", "c1", "")]
 
 

@@ -44,9 +44,14 @@ def _events(folder: Path, days: list[str], branch: str = "main") -> Path:
 
     (folder / "ci_tests").mkdir(parents=True, exist_ok=True)
     lines = [
-        json.dumps({"timestamp": f"{day}T10:00:00Z", "test_level": "test",
-                    "test": {"status": "pass", "name": "t", "service": "api"},
-                    "git": {"branch": branch}})  # fmt: skip
+        json.dumps(
+            {
+                "timestamp": f"{day}T10:00:00Z",
+                "test_level": "test",
+                "test": {"status": "pass", "name": "t", "service": "api"},
+                "git": {"branch": branch},
+            }
+        )
         for day in days
     ]
     with (folder / "ci_tests" / "events.jsonl").open("a", encoding="utf-8") as out:
@@ -156,8 +161,7 @@ def test_freshness_fails_a_gate_whose_reports_stopped_arriving(
     status, message = branch["main still reports"]
     assert status == "warn"
     assert message.startswith(
-        "stale data: no ci_tests event matching filter.query in the 1d before "
-        "2024-05-05T06:00:00Z"
+        "stale data: no ci_tests event matching filter.query in the 1d before 2024-05-05T06:00:00Z"
     )
     # nothing at all for two days: every check fails, whatever it counted (no_data: pass)
     stale = _statuses(run_cli, spec, data, "2024-05-08T06:00:00Z", tmp_path / "c.json")
@@ -188,4 +192,7 @@ def test_freshness_mistakes_are_located(run_cli: Any, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     out = run_cli("validate", str(tekton), expect=2)
-    assert f"{tekton}:4:" in out.stdout and "freshness is measured on Datadog sources only" in out.stdout
+    assert (
+        f"{tekton}:4:" in out.stdout
+        and "freshness is measured on Datadog sources only" in out.stdout
+    )

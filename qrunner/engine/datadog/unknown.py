@@ -32,7 +32,8 @@ _GIT = ("git.branch", "git.tag", "git.commit.sha", "git.commit.message", "git.re
         "git.repository.id", "git.commit.author.email", "git.commit.author.name")  # fmt: skip
 _CI = ("ci.pipeline.id", "ci.pipeline.name", "ci.pipeline.number", "ci.pipeline.url",
        "ci.provider.name", "ci.job.name", "ci.job.url", "ci.stage.name", "ci.workspace_path",
-       "ci.status", "ci_level", "duration", "error.message", "error.type", "error.stack")  # fmt: skip
+       "ci.status", "ci_level", "duration", "error.message", "error.type",
+       "error.stack")  # fmt: skip
 # Attributes Datadog documents for each source: legitimately absent from data that never had
 # them (no flaky test, no retry, no error), so never reported as unknown.
 STANDARD_ATTRIBUTES: dict[str, frozenset[str]] = {
