@@ -136,7 +136,9 @@ checks:
 """
 
 
-def _statuses(run_cli: Any, spec: Path, data: Path, tick: str, out: Path) -> dict[str, str]:
+def _statuses(
+    run_cli: Any, spec: Path, data: Path, tick: str, out: Path
+) -> dict[str, tuple[str, str]]:
     import json
 
     result = run_cli("run", str(spec), "--data", str(data), "--tick", tick,
@@ -196,3 +198,35 @@ def test_freshness_mistakes_are_located(run_cli: Any, tmp_path: Path) -> None:
         f"{tekton}:4:" in out.stdout
         and "freshness is measured on Datadog sources only" in out.stdout
     )
+
+
+def test_freshness_is_measured_the_same_on_datadog(run_cli: Any, tmp_path: Path) -> None:
+    """Over the emulator (Datadog's API, answered from the same data), freshness judges as
+    on the local engine: the count request is an ordinary aggregate request."""
+    import json
+    from datetime import UTC, datetime
+
+    from qrunner.emulator.server import running_emulator
+
+    data = _events(tmp_path / "data", ["2024-05-01", "2024-05-02", "2024-05-03"])
+    spec = tmp_path / "nightly.yaml"
+    spec.write_text(FRESH, encoding="utf-8")
+    local = {
+        tick: _statuses(run_cli, spec, data, tick, tmp_path / f"l{n}.json")
+        for n, tick in enumerate(("2024-05-04T06:00:00Z", "2024-05-08T06:00:00Z"))
+    }
+    keys = {"DD_API_KEY": "k" * 32, "DD_APP_KEY": "a" * 40}
+    at = datetime(2024, 5, 9, tzinfo=UTC)
+    with running_emulator(
+        data_dir=data, at=at, cache_dir=tmp_path / "emu", api_key=keys["DD_API_KEY"]
+    ) as emu:
+        env = {**keys, "QRUNNER_DATADOG_URL": emu.url}
+        for n, (tick, expected) in enumerate(local.items()):
+            out = tmp_path / f"r{n}.json"
+            result = run_cli("run", str(spec), "--target", "datadog", "--tick", tick,
+                             "--report", f"json:{out}", env=env)  # fmt: skip
+            assert result.exit_code in (0, 1), str(result)
+            [outcome] = json.loads(out.read_text())["specs"]
+            remote = {c["name"]: (c["status"], c["message"]) for c in outcome["checks"]}
+            assert remote == expected
+    assert local["2024-05-08T06:00:00Z"]["failed tests"][0] == "fail"
