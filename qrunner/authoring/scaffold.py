@@ -8,7 +8,9 @@ laid over the others. A recipe also chooses which specs it keeps: the local one 
 ingested in CI, no Datadog) keeps the specs its data can answer. The editor schemas are copied
 from the installed package into ``queries/_schemas/`` — a path that works in any clone, which
 the specs' first line points at (``# yaml-language-server: $schema=_schemas/spec-v1.schema.json``);
-delete them and re-run ``qrunner init`` to refresh them after upgrading qrunner.
+``qrunner init --schemas-only`` refreshes them after upgrading qrunner: it replaces the schema
+files (they are generated, never edited) and writes nothing else, so examples the user deleted
+stay deleted.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class ScaffoldResult:
     root: Path
     created: list[Path] = field(default_factory=list)  # relative to root
     kept: list[Path] = field(default_factory=list)  # already there: left alone
+    refreshed: list[Path] = field(default_factory=list)  # schemas replaced by this version's
 
 
 def _walk(folder: Traversable, relative: Path) -> Iterator[tuple[Path, bytes]]:
@@ -76,18 +79,38 @@ def _walk(folder: Traversable, relative: Path) -> Iterator[tuple[Path, bytes]]:
             yield target, entry.read_bytes()
 
 
+def schema_files() -> list[tuple[Path, bytes]]:
+    """The editor schemas ``qrunner init`` copies, as (path relative to the target, content)."""
+    from qrunner.validate.schemastore import schemas_dir
+
+    names = (SPEC_SCHEMA_FILE, TEST_SCHEMA_FILE)
+    return [(SCHEMAS_FOLDER / name, (schemas_dir() / name).read_bytes()) for name in names]
+
+
 def scaffold_files(recipe: str = DEFAULT_RECIPE) -> list[tuple[Path, bytes]]:
     """Every file ``qrunner init`` writes for ``recipe``, as (path relative to the target,
     content)."""
-    from qrunner.validate.schemastore import schemas_dir
-
     starter = resources.files("qrunner").joinpath("authoring", "starter")
     own = dict(_walk(starter.joinpath(_RECIPES_FOLDER, recipe), Path()))
     files = [(p, c) for p, c in _walk(starter, Path()) if RECIPES[recipe].keeps(p) and p not in own]
-    files += sorted(own.items())
-    for name in (SPEC_SCHEMA_FILE, TEST_SCHEMA_FILE):
-        files.append((SCHEMAS_FOLDER / name, (schemas_dir() / name).read_bytes()))
-    return files
+    return files + sorted(own.items()) + schema_files()
+
+
+def refresh_schemas(root: Path) -> ScaffoldResult:
+    """Replace the editor schemas under ``root`` with this version's; nothing else is written.
+    A schema already identical is listed as kept."""
+    from qrunner.reports.atomic import write_atomic
+
+    result = ScaffoldResult(root)
+    for relative, content in schema_files():
+        path = root / relative
+        if path.is_file() and path.read_bytes() == content:
+            result.kept.append(relative)
+            continue
+        (result.refreshed if path.exists() else result.created).append(relative)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, content.decode("utf-8"))
+    return result
 
 
 def write_scaffold(root: Path, recipe: str = DEFAULT_RECIPE) -> ScaffoldResult:

@@ -114,6 +114,21 @@ def _check_vars(loaded: LoadedSpecTest, index: int, renderer: Renderer) -> None:
         raise SpecError(message, where, f"tests[{index}].vars.{name}")
 
 
+def _check_names(loaded: LoadedSpecTest, index: int, case: SpecTestCase, names: list[str]) -> None:
+    """An expectation naming a check the spec does not have is a mistake in the test file,
+    located there (as a test FAIL it would read like the spec's fault)."""
+    import difflib
+
+    for position, expected in enumerate(case.expect):
+        if expected.check in names:
+            continue
+        close = difflib.get_close_matches(expected.check, names, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"its checks: {', '.join(names)}"
+        where = loaded.doc.locate(("tests", index, "expect", position, "check"))
+        message = f"the spec has no check named {expected.check!r}; {hint}"
+        raise SpecError(message, where, f"tests[{index}].expect[{position}].check")
+
+
 def _run_case(loaded: LoadedSpecTest, index: int, case: SpecTestCase, scratch: Path) -> CaseResult:
     started = time.monotonic()
     result = CaseResult(case.name, loaded.doc.locate(("tests", index)).line)
@@ -121,13 +136,14 @@ def _run_case(loaded: LoadedSpecTest, index: int, case: SpecTestCase, scratch: P
         renderer = _renderer(loaded, index, case)
         _check_vars(loaded, index, renderer)
         rendered = render_one(loaded.spec_path, renderer)
+        _check_names(loaded, index, case, [check.name for check in rendered.spec.checks])
         options = TargetOptions(
             target="local",
             at=renderer.at,
             data_dir=_data_folder(loaded, index, case, scratch),
             cache_dir=scratch / "cache",
         )
-        explanation = explain_rendered(rendered, options)
+        explanation = explain_rendered(rendered, options, renderer)
     except QrunnerError as e:
         result.error = str(e)
         result.error_code = e.exit_code

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from qrunner.cli.history import history_option
 from qrunner.cli.options import (
     EPILOG_EXIT_CODES,
     query_context,
@@ -23,6 +24,7 @@ from qrunner.secrets import inert, inert_json
 @render_options
 @tick_option
 @target_flags
+@history_option(required=False)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
@@ -35,6 +37,7 @@ def explain(
     data_dir: Path | None,
     tekton_ca: str | None,
     tekton_insecure: bool,
+    history: Path | None,
     fmt: str,
 ) -> None:
     """Run SPEC and show why each check decided what it did.
@@ -42,7 +45,9 @@ def explain(
     Prints the rendered request, a compact view of the response and, for every check, each
     step from response to verdict: the buckets judged, the value read from each and its unit
     conversion, the reducer or scope, each threshold compared, the no_data or partial-result
-    rule. Exits 0 once explained, whatever the verdicts (use `qrunner run` as the gate).
+    rule. Takes every option of `run` that changes a verdict (--var, --at, --tick, the
+    target, --data, --history: baselines read from the store, nothing recorded) and judges
+    as `run` does. Exits 0 once explained, whatever the verdicts (use `qrunner run` as the gate).
 
     \b
     Example:
@@ -60,7 +65,7 @@ def explain(
         tekton_ca=tekton_ca,
         tekton_insecure=tekton_insecure,
     )
-    explanation = explain_spec(Path(spec), renderer, options)
+    explanation = explain_spec(Path(spec), renderer, options, history)
     for notice in explanation.notices:
         click.echo(inert(f"qrunner: {notice}"), err=True)
     text = format_explanation(explanation, fmt)
@@ -129,7 +134,12 @@ def spec_test(paths: tuple[str, ...], reports: tuple[str, ...]) -> None:
     help="The no-Datadog recipe: your tests' JUnit reports ingested in CI, gates on the "
     "local engine over that data.",
 )
-def init(directory: Path, local: bool) -> None:
+@click.option(
+    "--schemas-only",
+    is_flag=True,
+    help="Only refresh queries/_schemas/ (replaced by this version's); write nothing else.",
+)
+def init(directory: Path, local: bool, schemas_only: bool) -> None:
     """Scaffold a working qrunner setup in DIRECTORY (default: the current folder).
 
     Writes queries/ with one commented example spec per source, queries/_templates/, spec
@@ -138,15 +148,24 @@ def init(directory: Path, local: bool) -> None:
     validation workflow. With --local, the recipe for teams without Datadog: a test workflow
     that ingests its JUnit reports into a cached data folder, gates on the local engine over
     it, and only the specs that data can answer. Never overwrites a file: the ones already
-    there are listed and left alone.
+    there are listed and left alone. After upgrading qrunner, --schemas-only replaces the
+    editor schemas and writes nothing else (deleted examples stay deleted).
 
     \b
     Example:
       qrunner init && qrunner validate && qrunner test && qrunner run
       qrunner init --local
+      qrunner init --schemas-only
     """
-    from qrunner.authoring.scaffold import NEXT_COMMANDS, write_scaffold
+    from qrunner.authoring.scaffold import NEXT_COMMANDS, refresh_schemas, write_scaffold
 
+    if schemas_only:
+        result = refresh_schemas(directory)
+        for path in result.created + result.refreshed:
+            click.echo(inert(f"refreshed {directory / path}"))
+        for path in result.kept:
+            click.echo(inert(f"unchanged {directory / path} (already this version's)"))
+        return
     result = write_scaffold(directory, "local" if local else "datadog")
     for path in result.created:
         click.echo(inert(f"created {directory / path}"))

@@ -63,13 +63,29 @@ def show(spec: str, check: str | None, group: str | None, limit: int, history: P
     Example:
       qrunner history show flaky-tests-main --check "flaky tests" --group checkout
     """
-    from qrunner.errors import UsageError
     from qrunner.history.series import format_series, read_series
 
     points = read_series(history, spec, check=check, group=group, limit=limit)
     if not points:
-        raise UsageError(f"no recorded values for {spec!r} under {history}")
+        _explain_no_points(history, spec, check, group)
     click.echo(format_series(points))
+
+
+def _explain_no_points(history: Path, spec: str, check: str | None, group: str | None) -> None:
+    """Name what is missing: the spec, its check (with "did you mean"), or the group."""
+    import difflib
+
+    from qrunner.errors import UsageError
+    from qrunner.history.series import recorded_checks
+
+    checks = recorded_checks(history, spec)
+    if checks is None:
+        raise UsageError(f"no recorded values for {spec!r} under {history}")
+    if check is not None and check not in checks:
+        close = difflib.get_close_matches(check, checks, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"its checks: {', '.join(checks)}"
+        raise UsageError(f"--check {check!r}: {spec!r} has no such check recorded; {hint}")
+    raise UsageError(f"--group {group!r}: no recorded values for that group of {spec!r}")
 
 
 @history.command()

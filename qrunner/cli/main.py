@@ -7,6 +7,7 @@ reported in one line with a hint to re-run with ``--traceback``.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -26,6 +27,20 @@ from qrunner.errors import ExitCode, QrunnerError
 from qrunner.limits import excerpt
 from qrunner.secrets import inert
 
+# What a process killed by SIGPIPE reports (128 + 13): the reader went away (``| head -1``),
+# so the output is incomplete; never 0, so a ``set -o pipefail`` gate does not read it as a pass.
+EXIT_BROKEN_PIPE = 141
+
+
+def _quiet_broken_pipe() -> None:
+    """The reader of stdout is gone: point stdout at /dev/null so the interpreter's last flush
+    does not fail again, and say nothing (stderr may be the same closed pipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (a test's capture)
+        pass
+
 
 class _Handler(click.Group):
     """The one top-level handler: exceptions become a one-line message and an exit code."""
@@ -41,6 +56,9 @@ class _Handler(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            ctx.exit(EXIT_BROKEN_PIPE)
         except Exception as e:
             if "--traceback" in sys.argv or (ctx.obj or {}).get("traceback"):
                 raise

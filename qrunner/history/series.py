@@ -13,6 +13,7 @@ from qrunner.judge.units import format_quantity
 @dataclass(frozen=True, slots=True)
 class Point:
     run_at: datetime
+    tick: datetime | None  # scheduled runs: the tick measured (what the point stands for)
     run_id: str
     check: str
     group: str | None
@@ -31,8 +32,9 @@ def read_series(
     group: str | None = None,
     limit: int = 100,
 ) -> list[Point]:
-    """The last ``limit`` points, oldest first. Without ``group``, each check's own value;
-    with one, the groups whose key is ``group`` or has a facet equal to ``group``."""
+    """The last ``limit`` points by the time they measure (tick, else run time), oldest first;
+    a tick recorded twice shows once, as last recorded. Without ``group``, each check's own
+    value; with one, the groups whose key is ``group`` or has a facet equal to ``group``."""
     where = ["spec = ?"]
     parameters: list[object] = [spec]
     if check is not None:
@@ -48,21 +50,33 @@ def read_series(
         )
         parameters += [group, group, group]
     sql = f"""
-        SELECT run_at, run_id, check_name, group_key, observed, unit, status, baseline, change
+        SELECT run_at, tick, run_id, check_name, group_key, observed, unit, status, baseline,
+               change
         FROM {{history}} WHERE {" AND ".join(where)}
-        ORDER BY run_at DESC, run_id DESC, check_name, group_key LIMIT {int(limit)}
+        ORDER BY coalesce(tick, run_at) DESC, run_id DESC, check_name, group_key
+        LIMIT {int(limit)}
     """
     return [Point(*row) for row in reversed(query(directory, sql, parameters))]
 
 
+def recorded_checks(directory: Path, spec: str) -> list[str] | None:
+    """The checks recorded for ``spec`` (None: the spec has no row at all)."""
+    rows = query(
+        directory, "SELECT DISTINCT check_name FROM {history} WHERE spec = ? ORDER BY 1", [spec]
+    )
+    return [name for (name,) in rows] or None
+
+
 def format_series(points: list[Point]) -> str:
-    """A plain table, one point per line."""
-    header = ("run at (UTC)", "check", "group", "observed", "baseline", "change", "status")
-    lines = [header]
+    """A plain table, one point per line: the tick it measured (``-`` for a run without a
+    schedule) and when it ran, which differ for a catch-up or a re-run."""
+    header = ("tick (UTC)", "run at (UTC)", "check", "group", "observed", "baseline", "change")
+    lines = [(*header, "status")]
     for p in points:
         change = "" if p.change is None else f"{p.change:+.1f}%"
         lines.append(
             (
+                "-" if p.tick is None else p.tick.strftime("%Y-%m-%d %H:%M"),
                 p.run_at.strftime("%Y-%m-%d %H:%M"),
                 p.check,
                 p.group or "",
@@ -72,7 +86,7 @@ def format_series(points: list[Point]) -> str:
                 p.status,
             )
         )
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
         for line in lines

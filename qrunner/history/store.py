@@ -27,16 +27,16 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from qrunner.errors import HistoryError, UsageError
 from qrunner.history.rows import COLUMNS
 
-__all__ = ["HistoryError", "append_rows", "data_files", "prune", "query", "recent_values"]
+__all__ = ["HistoryError", "Past", "append_rows", "data_files", "prune", "query", "recent_values"]
 
 NEW_CHECK_PARTITIONS = 32  # date partitions (days) searched for a check with no value at all
 PARTITION = re.compile(r"^date=(\d{4}-\d{2}-\d{2})$")
@@ -62,10 +62,21 @@ def data_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("date=*/*.parquet"))
 
 
+def current_sql(source: str) -> str:
+    """Only the latest recording of each measurement: running a spec's tick again (or a spec
+    without a schedule at the same ``--at``) replaces that tick's rows for its target — every
+    check and group of that spec, as the re-run judged them. Nothing is deleted: the older
+    file stays, unread (``started_at`` then ``run_id`` decide which recording is the latest)."""
+    return f"""(SELECT * FROM {source} QUALIFY dense_rank() OVER (
+        PARTITION BY spec, coalesce(target, ''), coalesce(tick, run_at)
+        ORDER BY started_at DESC NULLS LAST, run_id DESC) = 1)"""
+
+
 def source_sql(directory: Path) -> str:
-    """A FROM clause over the whole store (callers check that it has files)."""
+    """A FROM clause over the whole store, each tick's latest recording only (callers check
+    that it has files)."""
     pattern = str(directory / "date=*" / "*.parquet").replace("'", "''")
-    return f"read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)"
+    return current_sql(f"read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,18 +156,28 @@ def _file_list_sql(files: Sequence[Path]) -> str:
     return f"read_parquet([{quoted}], hive_partitioning = true, union_by_name = true)"
 
 
+Past = tuple[datetime, float, str | None]  # (measured at, naive UTC; observed; unit)
+
+
 def recent_values(
-    directory: Path, keys: Iterable[tuple[str, str]], limit: int, *, before: str | None = None
-) -> dict[tuple[str, str, str], list[tuple[float, str | None]]]:
+    directory: Path,
+    keys: Iterable[tuple[str, str]],
+    limit: int,
+    *,
+    before: str | Mapping[tuple[str, str], str | None] | None = None,
+) -> dict[tuple[str, str, str], list[Past]]:
     """The last ``limit`` measured values of each ``(spec, check)`` and each of its groups,
-    newest first, as ``(observed, unit)``; the check's own value is under group ``""``.
+    newest first, measured (tick, else ``run_at``) before ``before`` — one time for every
+    key, or one per key; the check's own value is under group ``""``. A tick recorded twice
+    counts once, as last recorded.
 
     Recent values live in recent partitions: the newest few are read first, and older ones
     only for the checks that still lack values. A check with no value in the newest
     :data:`NEW_CHECK_PARTITIONS` partitions is taken to be new (or never measured) and is not
     looked for further back."""
     wanted = set(keys)
-    found: dict[tuple[str, str, str], list[tuple[float, str | None]]] = {}
+    limits = before if isinstance(before, Mapping) else dict.fromkeys(wanted, before)
+    found: dict[tuple[str, str, str], list[Past]] = {}
     if not wanted or limit <= 0:
         return found
     partitions = _partitions(directory)
@@ -168,7 +189,8 @@ def recent_values(
         taken, span = len(chosen), span * 4
         if not files:
             continue
-        for key, values in _recent(files, sorted(wanted), limit, before).items():
+        pairs = [(s, c, limits.get((s, c))) for s, c in sorted(wanted)]
+        for key, values in _recent(files, pairs, limit).items():
             found[key] = values
         complete = {(s, c) for (s, c, g), v in found.items() if g == "" and len(v) >= limit}
         wanted -= complete
@@ -178,30 +200,28 @@ def recent_values(
 
 
 def _recent(
-    files: Sequence[Path], pairs: list[tuple[str, str]], limit: int, before: str | None
-) -> dict[tuple[str, str, str], list[tuple[float, str | None]]]:
-    values = ", ".join("(?, ?)" for _ in pairs)
-    parameters: list[Any] = [item for pair in pairs for item in pair]
-    clause = ""
-    if before is not None:
-        clause = "AND coalesce(tick, run_at) < CAST(? AS TIMESTAMP)"
-        parameters = [*parameters, before]
+    files: Sequence[Path], keys: list[tuple[str, str, str | None]], limit: int
+) -> dict[tuple[str, str, str], list[Past]]:
+    values = ", ".join("(?, ?, CAST(? AS TIMESTAMP))" for _ in keys)
+    parameters: list[Any] = [item for key in keys for item in key]
     sql = f"""
-        SELECT spec, check_name, coalesce(group_key, ''), observed, unit
-        FROM {_file_list_sql(files)}
-        WHERE (spec, check_name) IN (SELECT * FROM (VALUES {values}))
-          AND observed IS NOT NULL AND status <> 'error' {clause}
+        WITH wanted(spec, check_name, before) AS (VALUES {values})
+        SELECT r.spec, r.check_name, coalesce(r.group_key, ''), r.observed, r.unit,
+               coalesce(r.tick, r.run_at) AS measured
+        FROM {current_sql(_file_list_sql(files))} AS r
+        JOIN wanted AS w ON r.spec = w.spec AND r.check_name = w.check_name
+        WHERE r.observed IS NOT NULL AND r.status <> 'error'
+          AND (w.before IS NULL OR coalesce(r.tick, r.run_at) < w.before)
         QUALIFY row_number() OVER (
-            PARTITION BY spec, check_name, group_key
-            ORDER BY coalesce(tick, run_at) DESC, run_id DESC
+            PARTITION BY r.spec, r.check_name, r.group_key ORDER BY measured DESC, r.run_id DESC
         ) <= {int(limit)}
-        ORDER BY spec, check_name, group_key, coalesce(tick, run_at) DESC, run_id DESC
+        ORDER BY r.spec, r.check_name, r.group_key, measured DESC, r.run_id DESC
     """
-    found: dict[tuple[str, str, str], list[tuple[float, str | None]]] = {}
+    found: dict[tuple[str, str, str], list[Past]] = {}
     con = _connect()
     try:
-        for spec, check, group, observed, unit in con.execute(sql, parameters).fetchall():
-            found.setdefault((spec, check, group), []).append((float(observed), unit))
+        for spec, check, group, observed, unit, at in con.execute(sql, parameters).fetchall():
+            found.setdefault((spec, check, group), []).append((at, float(observed), unit))
     except _duckdb().Error as e:
         raise HistoryError(f"cannot read the history: {e}") from e
     finally:

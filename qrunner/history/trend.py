@@ -1,6 +1,10 @@
 """The trend report's data: each check's series over the last days, read from the store.
 A scheduled run's values are placed at their tick (the time they measure), others at the
-run's ``run_at``.
+run's ``run_at``. A tick recorded twice (a re-run) counts once, as last recorded.
+
+Missing ticks are gaps: in a series of ticks, where two consecutive ticks are further apart
+than :data:`GAP_FACTOR` times the series' usual spacing (the median), a null point is put
+between them, so the chart draws no line across ticks that have no value.
 
 For each spec and check: its values over time with their statuses, baselines and changes;
 the latest value, status and change; the warn and fail bands of its latest thresholds; and,
@@ -13,12 +17,14 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from qrunner.history.store import query
 
 WORST_GROUPS = 5  # series drawn for a per-group check
+GAP_FACTOR = 1.5  # a spacing past this many usual spacings is a missing tick
 _RANK = {"pass": 0, "no_data": 1, "warn": 2, "fail": 3, "error": 4}
 
 
@@ -38,6 +44,22 @@ class CheckSeries:
     baseline: list[float | None] = field(default_factory=list)
     change: list[float | None] = field(default_factory=list)
     groups: list[dict[str, Any]] = field(default_factory=list)
+    scheduled: bool = True  # every point is a tick: a longer spacing is a missing tick
+
+    def mark_gaps(self) -> None:
+        """A null point (status ``missing``) between ticks further apart than usual."""
+        if not self.scheduled:
+            return
+        for at in reversed(missing_positions(self.x)):
+            self.x.insert(at, _midpoint(self.x[at - 1], self.x[at]))
+            self.y.insert(at, None)
+            self.status.insert(at, "missing")
+            self.baseline.insert(at, None)
+            self.change.insert(at, None)
+        for group in self.groups:
+            for at in reversed(missing_positions(group["x"])):
+                group["x"].insert(at, _midpoint(group["x"][at - 1], group["x"][at]))
+                group["y"].insert(at, None)
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -64,6 +86,26 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _midpoint(before: str, after: str) -> str:
+    start = _parse(before)
+    return _iso(start + (_parse(after) - start) / 2)
+
+
+def missing_positions(times: list[str]) -> list[int]:
+    """Indexes before which a tick is missing: where the spacing exceeds :data:`GAP_FACTOR`
+    times the median spacing (at least three points are needed to know the usual one)."""
+    moments = [_parse(t) for t in times]
+    steps = [(b - a).total_seconds() for a, b in pairwise(moments)]
+    usual = sorted(steps)[len(steps) // 2] if len(steps) >= 2 else 0.0
+    if usual <= 0:
+        return []
+    return [i + 1 for i, step in enumerate(steps) if step > GAP_FACTOR * usual]
+
+
 def read_trends(directory: Path, *, days: int, today: date) -> list[CheckSeries]:
     """Every check recorded in the last ``days`` days, by spec then check."""
     since = (today - timedelta(days=days)).isoformat()
@@ -71,7 +113,8 @@ def read_trends(directory: Path, *, days: int, today: date) -> list[CheckSeries]
         directory,
         """
         SELECT spec, check_name, source, owner, tags, unit, threshold, bands,
-               coalesce(tick, run_at) AS measured_at, observed, status, baseline, change
+               coalesce(tick, run_at) AS measured_at, tick IS NOT NULL, observed, status,
+               baseline, change
         FROM {history}
         WHERE group_key IS NULL AND coalesce(tick, run_at) >= CAST(? AS TIMESTAMP)
         ORDER BY spec, check_name, measured_at, run_id
@@ -79,7 +122,7 @@ def read_trends(directory: Path, *, days: int, today: date) -> list[CheckSeries]
         [since],
     )
     series: dict[tuple[str, str], CheckSeries] = {}
-    for spec, check, source, owner, tags, unit, threshold, bands, at, *values in rows:
+    for spec, check, source, owner, tags, unit, threshold, bands, at, ticked, *values in rows:
         observed, status, baseline, change = values
         item = series.get((spec, check))
         if item is None:
@@ -89,12 +132,15 @@ def read_trends(directory: Path, *, days: int, today: date) -> list[CheckSeries]
         # the latest run's metadata wins: thresholds and owners change over time
         item.source, item.owner, item.tags = source, owner, list(tags or [])
         item.unit, item.threshold, item.bands = unit, threshold, list(bands or [])
+        item.scheduled = item.scheduled and bool(ticked)
         item.x.append(_iso(at))
         item.y.append(observed)
         item.status.append(status)
         item.baseline.append(baseline)
         item.change.append(change)
     _attach_groups(directory, series, since)
+    for item in series.values():
+        item.mark_gaps()
     return list(series.values())
 
 

@@ -129,6 +129,8 @@ def _format_json(explanation: SpecExplanation) -> str:
                 "status": str(c.status),
                 "observed": c.observed,
                 "unit": c.unit,
+                "baseline": c.baseline,
+                "change": c.change,
                 "threshold": c.threshold,
                 "mode": c.mode,
                 "message": c.message,

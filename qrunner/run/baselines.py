@@ -6,7 +6,8 @@
   times (``now-7d``) move too, whichever server answers. The shifted request goes through the
   run's own sender: the same concurrency, pacing, retries and coalescing as every query.
   Tekton requests carry their window in templates (``ago('1d')``), which the re-render moves.
-* ``history: N`` takes the check's values from the store read at the start of the run.
+* ``history: N`` takes the check's values measured before the spec's tick (else the run's
+  ``now``): from the store read at the start of the run, and from this run's earlier ticks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any, Protocol
 
 from qrunner.backends.base import PreparedQuery
 from qrunner.errors import QrunnerError
-from qrunner.judge.checks import BaselineData
+from qrunner.judge.checks import BaselineData, evaluate_checks
+from qrunner.judge.outcomes import CheckOutcome
+from qrunner.judge.results import QueryResult
+from qrunner.run.freshness import judge_freshness
 from qrunner.run.history_hooks import RunHistory
 from qrunner.sources import SOURCES, Source, aggregate_attributes
 from qrunner.spec.render import RenderedSpec, Renderer, parse_duration
@@ -76,8 +80,9 @@ async def find_baselines(
         if baseline is None:
             continue
         if baseline.history is not None:
+            before = rendered.tick or rendered.at
             found[index] = (
-                history.points(spec.name, check.name, baseline.history) if history else {}
+                history.points(spec.name, check.name, baseline.history, before) if history else {}
             )
             continue
         shift = baseline.shift or ""
@@ -94,3 +99,21 @@ async def find_baselines(
         if result is not None:
             found[index] = result
     return found, warnings
+
+
+async def judge_checks(
+    rendered: RenderedSpec, run: RunContext, result: QueryResult, *, grouped: bool
+) -> tuple[list[CheckOutcome], list[str]]:
+    """Judge ``rendered``'s checks on ``result`` with their baselines and freshness; warnings
+    for shifts and freshness questions that failed. A spec with history baselines first waits
+    for this run's earlier ticks of it."""
+    spec = rendered.spec
+    if run.history is not None and any(c.baseline and c.baseline.history for c in spec.checks):
+        await run.history.wait_for_earlier_ticks(spec.name, rendered.tick)
+    baselines, notes = await find_baselines(rendered, run, grouped=grouped)
+    lines = {i: rendered.loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
+    source = SOURCES[spec.source]
+    checks = evaluate_checks(
+        spec, source, rendered.request, result, lines=lines, baselines=baselines
+    )
+    return checks, [*notes, *await judge_freshness(rendered, run._send, checks)]

@@ -64,9 +64,8 @@ class SpecRunner:
             return await self.backends.get(source).execute(query)
 
     async def judge(self, rendered: RenderedSpec) -> SpecOutcome:
-        from qrunner.judge.checks import evaluate_checks
         from qrunner.judge.results import normalize_response
-        from qrunner.run.baselines import find_baselines
+        from qrunner.run.baselines import judge_checks
 
         spec = rendered.spec
         source = SOURCES[spec.source]
@@ -94,11 +93,7 @@ class SpecRunner:
             response = await self._send(source, query)
             grouped = is_grouped(source, rendered.request)
             result = normalize_response(source, response, grouped=grouped)
-            baselines, notes = await find_baselines(rendered, self, grouped=grouped)
-            lines = {i: loaded.locate(("checks", i)).line for i in range(len(spec.checks))}
-            outcome.checks = evaluate_checks(
-                spec, source, rendered.request, result, lines=lines, baselines=baselines
-            )
+            outcome.checks, notes = await judge_checks(rendered, self, result, grouped=grouped)
             outcome.partial = result.partial
             outcome.partial_reason = result.partial_reason or outcome.partial_reason
             outcome.warnings = [*result.warnings, *notes]
@@ -114,6 +109,8 @@ class SpecRunner:
             if self.traceback:
                 self.tracebacks.append(format_traceback(spec.name, e))
         outcome.status = spec_status(outcome.checks, outcome.error)
+        if self.history is not None:  # a catch-up's later ticks see this one's values
+            self.history.remember(outcome)
         outcome.duration_s = round(time.monotonic() - started, 3)
         return outcome
 

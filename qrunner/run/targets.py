@@ -37,6 +37,8 @@ def target_options(
     data = data_dir or (Path(environ["QRUNNER_DATA"]) if environ.get("QRUNNER_DATA") else None)
     if data is not None and not data.is_dir():
         raise UsageError(f"--data: no such directory: {data}")
+    if data is not None and chosen == "local":
+        check_data_layout(data)
     cache = environ.get("QRUNNER_CACHE_DIR")
     return TargetOptions(
         target=chosen,
@@ -49,6 +51,37 @@ def target_options(
         tekton_ca=tekton_ca or environ.get("TEKTON_RESULTS_CA") or None,
         tekton_insecure=tekton_insecure,
     )
+
+
+def _datasets_in(folder: Path) -> list[str]:
+    from qrunner.engine.store.columns import DATASETS
+
+    return [name for name in (*DATASETS, "tekton") if (folder / name).is_dir()]
+
+
+def check_data_layout(data: Path) -> None:
+    """A data folder holding none of the dataset folders would answer every query with no
+    data — and pass every ``no_data: pass`` gate — so it is an error naming the layout, and
+    the folder one level up (or down) when that one holds datasets."""
+    from qrunner.engine.store.columns import DATASETS
+
+    if _datasets_in(data):
+        return
+    expected = ", ".join(f"{name}/" for name in (*DATASETS, "tekton"))
+    message = (
+        f"--data {data}: holds none of the dataset folders ({expected}), so every query "
+        f"would answer no data; expected {data / 'ci_tests'}/*.jsonl|*.xml|*.parquet and the "
+        "like (the layout `qrunner ingest` and `qrunner sample-data` write)"
+    )
+    up = data.resolve().parent
+    if _datasets_in(up):
+        message += f"; did you mean --data {data.parent if data.name else up}? (it holds "
+        message += ", ".join(f"{name}/" for name in _datasets_in(up)) + ")"
+    else:
+        below = sorted(c for c in data.iterdir() if c.is_dir() and _datasets_in(c))
+        if below:
+            message += f"; did you mean --data {below[0]}?"
+    raise UsageError(message)
 
 
 class Backends:

@@ -49,6 +49,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+class FreshnessSpec(_Strict):
+    """The guard against reports that stopped arriving: the check fails (or warns) when no
+    event of the source (or of the query's filter) arrived in the ``max_age`` before the
+    window's end (the run's ``now`` without a schedule)."""
+
+    max_age: str = Field(description="the newest event may be at most this old: 2d, 12h")
+    of: Literal["source", "filter"] = Field(
+        default="source",
+        description="source: any event of the source; filter: events matching filter.query",
+    )
+    level: Literal["fail", "warn"] = Field(default="fail", description="what stale data does")
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _max_age(cls, value: Any) -> Any:
+        return _schedule_field(value, "max_age")
+
+
 class CheckSpec(_Strict):
     """A threshold on the query's output.
 
@@ -84,6 +102,9 @@ class CheckSpec(_Strict):
         description="what a change/delta/zscore condition does without a baseline",
     )
     mode: Mode = "enforce"
+    freshness: FreshnessSpec | None = Field(
+        default=None, description="fail when the data stopped arriving (overrides the spec's)"
+    )
     description: str | None = None
 
 
@@ -129,8 +150,11 @@ def _schedule_field(value: Any, name: str) -> Any:
             cron.parse_cron(value)
         elif name == "timezone":
             cron.parse_timezone(value)
-        elif cron.parse_duration_text(value, name).total_seconds() <= 0 and name == "window":
-            raise ScheduleError("window: must be longer than 0")
+        elif cron.parse_duration_text(value, name).total_seconds() <= 0 and name in (
+            "window",
+            "max_age",
+        ):
+            raise ScheduleError(f"{name}: must be longer than 0")
     except ScheduleError as e:
         raise ValueError(str(e).removeprefix(f"{name}: ")) from None
     return value
@@ -152,6 +176,9 @@ class QuerySpec(_Strict):
     checks: list[CheckSpec] = Field(default_factory=list)
     schedule: ScheduleSpec | None = Field(
         default=None, description="run per tick of a cron; templates get tick and window"
+    )
+    freshness: FreshnessSpec | None = Field(
+        default=None, description="every check fails when the data stopped arriving"
     )
 
     @field_validator("version")

@@ -225,13 +225,15 @@ def validate_loaded(
 ) -> tuple[RenderedSpec | None, list[Diagnostic]]:
     """Render (a scheduled spec at ``tick``, default its latest) and validate; warnings
     (``severity="warning"``) come after the errors and never make a spec fail."""
+    from qrunner.validate.hints import find_freshness_problems, find_sort_without_type
     from qrunner.validate.timing import find_now_dependence
 
     try:
         rendered = renderer.render(loaded, tick)
     except SpecError as e:
         return None, [Diagnostic.from_error(e)]
-    return rendered, validate_rendered(rendered) + find_now_dependence(rendered)
+    errors = validate_rendered(rendered) + find_freshness_problems(rendered)
+    return rendered, errors + find_now_dependence(rendered) + find_sort_without_type(rendered)
 
 
 def _diag(loaded: LoadedSpec, path: PathKey, message: str) -> Diagnostic:

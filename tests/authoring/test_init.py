@@ -111,3 +111,49 @@ def test_every_scheduled_workflow_states_its_cost() -> None:
         for path, content in scaffold_files(recipe):
             if path.suffix == ".yml":
                 assert "Cost:" in content.decode(), f"{recipe}: {path}"
+
+
+def test_schemas_only_refreshes_the_schemas_and_recreates_no_deleted_example(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    run_cli("init", str(tmp_path), expect=0)
+    (tmp_path / "queries" / "flaky-tests.yaml").unlink()  # the user does not want this one
+    stale = tmp_path / "queries" / "_schemas" / "spec-v1.schema.json"
+    stale.write_text("{}", encoding="utf-8")  # as written by an older qrunner
+    out = run_cli("init", str(tmp_path), "--schemas-only", expect=0)
+    assert f"refreshed {stale}" in out.stdout
+    assert "unchanged" in out.stdout  # the test schema was already this version's
+    assert not (tmp_path / "queries" / "flaky-tests.yaml").exists()
+    assert "next:" not in out.stdout
+    files = dict(scaffold_files())
+    assert stale.read_bytes() == files[Path("queries/_schemas/spec-v1.schema.json")]
+    # into an empty folder: the schemas alone
+    bare = tmp_path / "bare"
+    run_cli("init", str(bare), "--schemas-only", expect=0)
+    assert sorted(p.name for p in bare.rglob("*") if p.is_file()) == [
+        "spec-test-v1.schema.json",
+        "spec-v1.schema.json",
+    ]
+
+
+def test_a_closed_pipe_ends_quietly_not_as_an_internal_error(tmp_path: Path) -> None:
+    """``qrunner init DIR | head -1``: the reader goes away; no traceback, no exit 4."""
+    import os
+    import subprocess
+    import sys
+
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before qrunner writes its first line
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "qrunner", "init", str(tmp_path / "repo")],
+            stdout=writer,
+            stderr=subprocess.PIPE,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(writer)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == b""
+    assert (tmp_path / "repo" / "queries" / "flaky-tests.yaml").is_file()

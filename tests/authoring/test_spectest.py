@@ -98,17 +98,33 @@ tests:
     data: _data
     expect:
       - {check: few failures, status: fail, observed: 3}
-      - {check: few failure, status: pass}
   - name: nothing (an ungrouped count of nothing is 0, as the API answers)
     at: 2024-05-01T00:00:00Z
     expect:
       - {check: few failures, status: pass, observed: 0}
 """,
     )
-    out = run_cli("test", str(tmp_path))
-    assert out.exit_code == 1, str(out)
+    out = run_cli("test", str(tmp_path), expect=0)
     assert out.stdout.count("PASS ") == 3
-    assert "the spec has no check named 'few failure'" in out.stdout
+
+
+def test_a_misspelled_check_name_is_a_located_file_error_not_a_fail(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    _write(tmp_path / "counted.yaml", SPEC)
+    _write(
+        tmp_path / "counted.test.yaml",
+        "spec: counted.yaml\ntests:\n  - name: x\n    at: 2024-05-01T00:00:00Z\n"
+        "    expect:\n      - {check: few failures, status: pass}\n"
+        "      - {check: few failure, status: pass}\n"
+        "      - {check: something else, status: pass}\n",
+    )
+    out = run_cli("test", str(tmp_path), expect=2)
+    assert (
+        "counted.test.yaml:7:10: the spec has no check named 'few failure'; "
+        "did you mean 'few failures'?" in out.stdout
+    )
+    assert "FAIL" not in out.stdout
 
 
 def test_a_broken_spec_under_test_is_an_error(run_cli: Any, tmp_path: Path) -> None:

@@ -116,7 +116,12 @@ def test_recent_values_are_newest_first_per_check_and_group(tmp_path: Path) -> N
         report["run_id"] = f"r{day}"
         append_rows(tmp_path, f"r{day}", rows_from_report(report))
     found = recent_values(tmp_path, [("spec-r", "c1")], 3, before="2026-05-05 00:00:00")
-    assert found == {("spec-r", "c1", ""): [(41.0, "s"), (31.0, "s"), (21.0, "s")]}
+    assert [(v, u) for _, v, u in found[("spec-r", "c1", "")]] == [
+        (41.0, "s"),
+        (31.0, "s"),
+        (21.0, "s"),
+    ]
+    assert list(found) == [("spec-r", "c1", "")]
 
 
 def test_prune_deletes_only_old_partitions(tmp_path: Path, run_cli: Any) -> None:
@@ -139,7 +144,8 @@ def test_show_prints_a_series_and_filters_groups(tmp_path: Path, run_cli: Any) -
         ]
         append_rows(tmp_path, f"r{day}", rows_from_report(report))
     out = run_cli("history", "show", "spec-r", "--history", str(tmp_path), expect=0).stdout
-    assert out.splitlines()[1].split()[:4] == ["2026-05-01", "06:00", "c0", "1s"]
+    assert out.splitlines()[0].split()[:3] == ["tick", "(UTC)", "run"]
+    assert out.splitlines()[1].split()[:5] == ["-", "2026-05-01", "06:00", "c0", "1s"]
     grouped = run_cli("history", "show", "spec-r", "--group", "api", "--history", str(tmp_path),
                       expect=0).stdout  # fmt: skip
     assert "service=api" in grouped and "service=web" not in grouped and "9s" in grouped
@@ -147,6 +153,16 @@ def test_show_prints_a_series_and_filters_groups(tmp_path: Path, run_cli: Any) -
     assert from_env.exit_code == 0 and from_env.stdout == out
     missing = run_cli("history", "show", "nope", "--history", str(tmp_path), expect=2)
     assert "no recorded values for 'nope'" in missing.stderr
+    # a wrong check is named as the check, not blamed on the spec
+    typo = run_cli("history", "show", "spec-r", "--check", "durations", "--history", str(tmp_path),
+                   expect=2)  # fmt: skip
+    assert "--check 'durations': 'spec-r' has no such check recorded; its checks: c0" in typo.stderr
+    close = run_cli("history", "show", "spec-r", "--check", "c00", "--history", str(tmp_path),
+                    expect=2)  # fmt: skip
+    assert "did you mean 'c0'?" in close.stderr
+    group = run_cli("history", "show", "spec-r", "--group", "db", "--history", str(tmp_path),
+                    expect=2)  # fmt: skip
+    assert "--group 'db'" in group.stderr
 
 
 def test_importing_something_else_is_a_located_error(tmp_path: Path, run_cli: Any) -> None:

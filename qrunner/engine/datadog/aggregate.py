@@ -58,6 +58,7 @@ from qrunner.engine.datadog.sql import (
     StatementPlan,
     build_statement,
 )
+from qrunner.engine.datadog.unknown import RecordingResolver
 from qrunner.engine.store.columns import TIME_COLUMN, Dataset
 from qrunner.engine.store.datastore import LocalStore
 from qrunner.errors import QueryError
@@ -100,10 +101,11 @@ def _answer(
         )
     attributes = aggregate_attributes(source, body)
     dataset = store.dataset(source.dataset)
-    request = parse_request(attributes, dataset.resolver, at, source.time_offset_key)
+    resolver = RecordingResolver(dataset.resolver, sorted(dataset.columns), source.dataset)
+    request = parse_request(attributes, resolver, at, source.time_offset_key)
     where = (
         f"{TIME_COLUMN} >= {request.start_ms} AND {TIME_COLUMN} < {request.end_ms} "
-        f"AND {compile_search(request.query, dataset.resolver, strict=False)}"
+        f"AND {compile_search(request.query, resolver, strict=False)}"
     )
     paged = source.name in PAGED_SOURCES and bool(request.levels)
     offset = read_offset(attributes) if paged else 0
@@ -130,6 +132,8 @@ def _answer(
     }
     if more:
         meta["page"] = {"after": make_cursor(attributes, offset + request.levels[0].limit)}
+    if dataset.rows and resolver.missing:  # no event at all is no data, not a typo
+        meta["warnings"] = resolver.warnings()
     if not source.wrapped:
         return {"meta": meta, "data": {"buckets": buckets}}
     data = [
