@@ -23,7 +23,6 @@ from typing import Any
 from qrunner.engine.base import DataWarning
 from qrunner.engine.store.columns import (
     FILE_COLUMN,
-    FULL_SCAN_BYTES,
     JSON_SUFFIXES,
     TIME_COLUMN,
     quote_ident,
@@ -31,6 +30,8 @@ from qrunner.engine.store.columns import (
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
 from qrunner.engine.store.junit import load_junit, unify_key_case
+from qrunner.engine.store.names import unusable_name
+from qrunner.limits import MAX_RECORD_DEPTH
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
@@ -46,12 +47,15 @@ class _Unclean(Exception):
     """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
 
 
-def _read_json(files: list[Path], *, full_scan: bool) -> str:
+def _read_json(files: list[Path]) -> str:
+    """Every line of every file is sampled (``sample_size=-1``): an attribute first met on
+    line 150,000 is a column like the others. Levels deeper than a record may be are typed
+    JSON, which sends the file to the careful path, where such records are skipped."""
     paths = ", ".join(quote_literal(str(p)) for p in files)
     return (
         f"read_json([{paths}], format='newline_delimited', records=true, union_by_name=true, "
         f"filename={quote_literal(FILE_COLUMN)}, map_inference_threshold=-1, "
-        f"sample_size={-1 if full_scan else 20480})"
+        f"sample_size=-1, maximum_depth={MAX_RECORD_DEPTH})"
     )
 
 
@@ -84,6 +88,8 @@ def _flatten(path: str, expr: str, duck_type: Any, out: dict[str, list[tuple[str
     (Datadog flattens both the same way), so one path may get several expressions."""
     if duck_type.id == "struct":
         for child, child_type in duck_type.children:
+            if unusable_name(child, f"{path}.{child}", top=False):
+                raise _Unclean(path)
             _flatten(f"{path}.{child}", f"{expr}[{quote_literal(child)}]", child_type, out)
         return
     if str(duck_type) == "JSON":
@@ -102,7 +108,7 @@ def _merged(sources: list[tuple[str, str]]) -> str:
     return f"COALESCE({', '.join(f'CAST({expr} AS VARCHAR)' for expr, _ in sources)})"
 
 
-def _spelling(spellings: list[str]) -> str:
+def column_spelling(spellings: list[str]) -> str:
     """The name of an attribute spelled in several letter cases: the all-lower-case spelling
     when one is (the one Datadog's facets use), else the first met."""
     return next((name for name in spellings if name == name.lower()), spellings[0])
@@ -138,6 +144,8 @@ def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) 
         if name == "timestamp":
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
+            if unusable_name(name, name, top=True):
+                raise _Unclean(name)
             _flatten(name, quote_ident(name), duck_type, selected)
     if not renamed_ok and _renamed_by_duckdb(list(selected)):
         raise _Unclean("an attribute spelled in two letter cases")
@@ -148,7 +156,8 @@ def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) 
         names.append(path)
         found += exprs
     columns = [
-        f"{_merged(exprs)} AS {quote_ident(_spelling(names))}" for names, exprs in merged.values()
+        f"{_merged(exprs)} AS {quote_ident(column_spelling(names))}"
+        for names, exprs in merged.values()
     ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
@@ -174,14 +183,13 @@ def _load_json(
     warnings: list[DataWarning],
     originals: dict[str, str],
 ) -> list[str]:
-    full_scan = sum(p.stat().st_size for p in files) <= FULL_SCAN_BYTES
     part = name_part()
-    if _try_part(con, part, _read_json(files, full_scan=full_scan)):
+    if _try_part(con, part, _read_json(files)):
         return [part]
     parts = []
     for number, path in enumerate(files):
         part = name_part()
-        if _try_part(con, part, _read_json([path], full_scan=full_scan)):
+        if _try_part(con, part, _read_json([path])):
             parts.append(part)
             continue
         cleaned = staging / f"clean-{number}.jsonl"
@@ -193,7 +201,7 @@ def _load_json(
         warnings.extend(problems)
         originals[str(cleaned)] = str(path)
         # Cleaning gave each attribute one spelling: a ``foo_1`` left is the data's own.
-        cleaned_part = _read_json([cleaned], full_scan=True)
+        cleaned_part = _read_json([cleaned])
         if kept and not _try_part(con, part, cleaned_part, renamed_ok=True):
             warnings.append(DataWarning(str(path), 0, "cannot load even after cleaning"))
         elif kept:
@@ -221,7 +229,7 @@ def _load_parquet(
     return parts
 
 
-def _unified_type(types: set[str]) -> str:
+def unified_type(types: set[str]) -> str:
     if len(types) == 1:
         return next(iter(types))
     if all(t in _NUMERIC_TYPES or t.startswith("DECIMAL") for t in types):
@@ -243,20 +251,20 @@ def _combine(con: Any, target: str, parts: list[str]) -> None:
         for part in parts
     }
     # Parts may spell one attribute in other letter case (``Foo`` in one file, ``foo`` in
-    # another): one column, named as :func:`_spelling` says.
+    # another): one column, named as :func:`column_spelling` says.
     spellings: dict[str, list[str]] = {}
     wanted: dict[str, set[str]] = {}
     for schema in schemas.values():
         for column, column_type in schema.items():
             spellings.setdefault(column.lower(), []).append(column)
             wanted.setdefault(column.lower(), set()).add(column_type)
-    types = {key: _unified_type(found) for key, found in wanted.items()}
+    types = {key: unified_type(found) for key, found in wanted.items()}
     selects = []
     for part, schema in schemas.items():
         own = {column.lower(): column for column in schema}
         exprs = [
             f"CAST({quote_ident(own[key]) if key in own else 'NULL'} AS {t}) "
-            f"AS {quote_ident(_spelling(spellings[key]))}"
+            f"AS {quote_ident(column_spelling(spellings[key]))}"
             for key, t in types.items()
         ]
         selects.append(f"SELECT {', '.join(exprs)} FROM {part}")
