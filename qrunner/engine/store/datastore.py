@@ -199,7 +199,10 @@ class LocalStore:
             added = _added_files(stored[0] if stored else None, manifest) if loaded else None
             if added == []:
                 self._warnings[name] = _stored_warnings(con, name)
-            elif added and (appended := self._try_append(con, name, table, added, manifest)):
+            elif (
+                added
+                and (appended := self._try_append(con, name, table, added, manifest)) is not None
+            ):
                 self._warnings[name] = appended
                 self.appends.append(name)
             else:

@@ -10,9 +10,12 @@ read like the root). The README's "JUnit mapping" table is the reference; in sho
   ``status``/``result`` attribute (``disabled``/``notrun``… → ``skip``, ``error`` → ``fail``).
 * attempts: surefire's ``<flakyFailure>``/``<flakyError>`` are failed attempts before the final
   (passing) one, ``<rerunFailure>``/``<rerunError>`` failed attempts after the first failure; the
-  same test (service, suite, name) appearing again in one report is another attempt. Every
-  attempt after the first has ``test.is_retry: true``; when a failed attempt is followed by a
-  passing one, every attempt of that test in the report has ``test.is_flaky: true``.
+  same test (service, suite, name) appearing again in one report is another attempt only where
+  the report's dialect says so (:mod:`.junit_dialect`: pytest, go, TestNG), a distinct test
+  otherwise (jest, mocha…). Every attempt after the first has ``test.is_retry: true``; a test
+  that both failed and passed (in either order) has ``test.is_flaky: true`` on every attempt.
+* a ``<testcase>`` without a name is loaded as ``(unnamed testcase at line N)``, with a warning,
+  so that its failure counts.
 * properties keep their full dotted name (``@java.vendor`` and ``@java.vendor.url`` both exist).
 * time: the suite's ``timestamp``, else its parent's clock, else the ``<testsuites>`` one, else
   the caller's time (``ingest --time``), else the file's modification time with a warning; cases
@@ -24,6 +27,7 @@ always give the same events. Nothing raises for bad content: problems are :class
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +35,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from qrunner.engine.base import DataWarning
+from qrunner.engine.store.junit_dialect import detect_dialect, mark_attempts
 from qrunner.engine.store.junit_fields import (
     RETRY_TAGS,
     SUITE_SLACK_SECONDS,
@@ -63,7 +68,8 @@ class _Report:
         self.used_mtime = False
         self.warnings: list[DataWarning] = []
         self.dropped_warnings = 0
-        self.attempts: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.attempts: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
+        self.dialect = detect_dialect(parsed.root, parsed.comments)
         self.folder = path.resolve().parent.name  # the service when nothing else names one
 
     def warn(self, element: Element | None, message: str) -> None:
@@ -133,8 +139,8 @@ def _case_events(
 ) -> tuple[list[dict[str, Any]], datetime, str]:
     name = (case.get("name") or "").strip()
     if not name:
-        report.warn(case, "testcase without a name: skipped")
-        return [], clock, "pass"
+        name = f"(unnamed testcase at line {report.parsed.line_of(case)})"
+        report.warn(case, f"testcase without a name: loaded as @test.name:{json.dumps(name)}")
     attributes = {**props, **read_properties(case)}
     suite_name = case.get("classname") or suite.get("name") or "unnamed"
     status, problem = case_status(case)
@@ -166,7 +172,9 @@ def _case_events(
         if took is not None and took <= MAX_TEST_SECONDS:
             event["duration"] = round(took * 1e9)
             clock += timedelta(seconds=took)
-        test_key = (event["test.service"], suite_name, name)
+        # Repeats are one test only where the dialect says so; else each case is its own.
+        own = 0 if report.dialect.repeats_are_executions else id(case)
+        test_key = (event["test.service"], suite_name, name, own)
         report.attempts.setdefault(test_key, []).append(event)
         events.append(event)
     return events, clock, status
@@ -212,16 +220,6 @@ def _walk_suite(
     elapsed = (clock - begin).total_seconds()
     summary["duration"] = round((seconds or elapsed) * 1e9)
     return [summary, *events], begin + timedelta(seconds=seconds or elapsed), failed
-
-
-def _mark_attempts(report: _Report) -> None:
-    for attempts in report.attempts.values():
-        for event in attempts[1:]:
-            event["test.is_retry"] = True
-        statuses = [e["test.status"] for e in attempts]
-        if "fail" in statuses and "pass" in statuses[statuses.index("fail") :]:
-            for event in attempts:
-                event["test.is_flaky"] = True
 
 
 def unify_key_case(events: list[dict[str, Any]]) -> None:
@@ -313,7 +311,7 @@ def load_junit(
             props.get("timestamp")
         )
         events, _ = _walk_group(report, _group_children(root), props, None, 0)
-    _mark_attempts(report)
+    mark_attempts(report.dialect, report.attempts.values())
     if report.dropped_warnings:
         report.warnings.append(
             DataWarning(str(path), 0, f"... and {report.dropped_warnings} more problems")

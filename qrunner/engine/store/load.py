@@ -162,6 +162,29 @@ def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) 
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
     con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {source}")
+    _normalize_integers(con, part)
+
+
+_SMALL_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"}
+_WIDE_INTEGERS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
+
+
+def _normalize_integers(con: Any, part: str) -> None:
+    """Integers are BIGINT when they fit, else DOUBLE: decided by the values, never by how the
+    records are split over files (DuckDB types ``0`` and ``-1`` in one file HUGEINT, in two
+    files BIGINT each), so that one attribute has one type however the data is cut."""
+    schema = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {part})").fetchall()
+    for name, duck_type in schema:
+        column = quote_ident(name)
+        wanted = "BIGINT" if duck_type in _SMALL_INTEGERS else None
+        if duck_type in _WIDE_INTEGERS:
+            row = con.execute(
+                f"SELECT bool_and(TRY_CAST({column} AS BIGINT) IS NOT NULL) FROM {part} "
+                f"WHERE {column} IS NOT NULL"
+            ).fetchone()
+            wanted = "BIGINT" if row is None or row[0] is not False else "DOUBLE"
+        if wanted is not None:
+            con.execute(f"ALTER TABLE {part} ALTER COLUMN {column} TYPE {wanted}")
 
 
 def _try_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> bool:
@@ -275,21 +298,25 @@ def _combine(con: Any, target: str, parts: list[str]) -> None:
 
 def _write_junit(
     files: list[Path], staging: Path, warnings: list[DataWarning], originals: dict[str, str]
-) -> Path | None:
-    events: list[dict[str, Any]] = []
+) -> list[Path]:
+    """The reports' events as JSON Lines, one staged file per report (so that each event's
+    ``__file`` names its report), attributes spelled alike across all of them."""
+    reports: list[tuple[Path, list[dict[str, Any]]]] = []
     for path in files:
         found, problems = load_junit(path)
-        events.extend(found)
         warnings.extend(problems)
-    if not events:
-        return None
-    unify_key_case(events)
-    out = staging / "junit.jsonl"
-    with out.open("w", encoding="utf-8") as sink:
-        for event in events:
-            sink.write(json.dumps(event, separators=(",", ":")) + "\n")
-    originals[str(out)] = "JUnit reports"
-    return out
+        if found:
+            reports.append((path, found))
+    unify_key_case([event for _, found in reports for event in found])
+    staged = []
+    for number, (path, found) in enumerate(reports):
+        out = staging / f"junit-{number}.jsonl"
+        with out.open("w", encoding="utf-8") as sink:
+            for event in found:
+                sink.write(json.dumps(event, separators=(",", ":")) + "\n")
+        originals[str(out)] = str(path)
+        staged.append(out)
+    return staged
 
 
 _GLOB_CHARACTERS = frozenset("*?[]{}")
@@ -330,9 +357,9 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
     originals: dict[str, str] = {}
     files = _literal(files, staging, originals)
     json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES)]
-    junit = _write_junit([p for p in files if p.suffix == ".xml"], staging, warnings, originals)
-    if junit is not None:
-        json_files.append(junit)
+    json_files += _write_junit(
+        [p for p in files if p.suffix == ".xml"], staging, warnings, originals
+    )
     parts = (
         _load_json(con, json_files, name_part, staging, warnings, originals) if json_files else []
     )
@@ -341,6 +368,11 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
         parts += _load_parquet(con, parquet, name_part, warnings)
     con.execute(f"DROP TABLE IF EXISTS {target}")
     _combine(con, target, parts)
+    for staged in originals:  # rows read from a staged copy name the file they came from
+        con.execute(
+            f"UPDATE {target} SET {FILE_COLUMN} = ? WHERE {FILE_COLUMN} = ?",
+            [_original(originals, staged), staged],
+        )
     dropped = con.execute(
         f"SELECT {FILE_COLUMN}, count(*) FROM {target} WHERE {TIME_COLUMN} IS NULL "
         "GROUP BY 1 ORDER BY 1"
