@@ -3,6 +3,7 @@ a Hypothesis property: records split at random over files answer like one file."
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import tempfile
@@ -190,7 +191,7 @@ def test_records_split_at_random_over_files_answer_like_one_file(
     with the files after the ``first`` ones appended later: both answer like one file."""
     records, cuts, first = drawn
     bounds = [0, *cuts, len(records)]
-    chunks = [records[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    chunks = [records[a:b] for a, b in itertools.pairwise(bounds)]
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp)
         write(root / "one" / "ci_tests" / "all.jsonl", records)

@@ -89,7 +89,7 @@ def test_an_attribute_only_in_the_last_of_many_files_is_counted(
 
 
 def deep(levels: int) -> str:
-    return '{"timestamp": %d, "a": ' % BASE_MS + '{"b": ' * levels + "1" + "}" * levels + "}"
+    return f'{{"timestamp": {BASE_MS}, "a": ' + '{"b": ' * levels + "1" + "}" * levels + "}"
 
 
 BAD_RECORDS = {
@@ -124,7 +124,7 @@ def test_a_record_deeper_than_the_limit_says_which_limit(run_cli: Any, tmp_path:
     (data / "f.jsonl").write_text("\n".join([line(1), deep(62), deep(63)]) + "\n")
     found, result = counted(run_cli, gate(tmp_path / "specs", "test_level:test"), data.parent)
     assert found == 1
-    assert f"f.jsonl:3: nested deeper than 64 levels (MAX_RECORD_DEPTH): skipped" in result.stderr
+    assert "f.jsonl:3: nested deeper than 64 levels (MAX_RECORD_DEPTH): skipped" in result.stderr
     assert "f.jsonl:2:" not in result.stderr, "64 levels are within the limit"
 
 
