@@ -60,10 +60,14 @@ _OWN = frozenset((
 class _Report:
     """The state of loading one report: where it is, its clock fallback and its warnings."""
 
-    def __init__(self, path: Path, parsed: ParsedReport, time: datetime | None) -> None:
+    def __init__(
+        self, path: Path, parsed: ParsedReport, time: datetime | None, override: bool
+    ) -> None:
         self.path = path
         self.parsed = parsed
         self.user_time = time
+        self.override = override and time is not None  # the caller's time replaces the report's
+        self.kept_own_time = 0  # suites timed by their own timestamp although a time was given
         self.report_time: datetime | None = None
         self.used_mtime = False
         self.warnings: list[DataWarning] = []
@@ -78,6 +82,15 @@ class _Report:
             return
         line = self.parsed.line_of(element) if element is not None else 0
         self.warnings.append(DataWarning(str(self.path), line, message))
+
+    def own_time(self, element: Element, *, count: bool = False) -> datetime | None:
+        """The ``timestamp`` of a suite (None when it has none, or the caller overrides it)."""
+        if self.override:
+            return None
+        moment = parse_report_time(element.get("timestamp"))
+        if count and moment is not None and self.user_time is not None:
+            self.kept_own_time += 1
+        return moment
 
     def fallback_time(self) -> datetime:
         if self.report_time is not None:
@@ -187,8 +200,8 @@ def _walk_suite(
     name = suite.get("name") or "unnamed"
     props = {**props, **read_properties(suite)}
     suite_path = [*path, suite.get("name") or ""]
-    stamp = suite.get("timestamp")
-    own = parse_report_time(stamp)
+    stamp = None if report.override else suite.get("timestamp")
+    own = report.own_time(suite, count=True)
     if stamp and own is None:
         report.warn(suite, f"testsuite {name!r}: unreadable timestamp {stamp!r}")
     begin = own or start
@@ -204,7 +217,7 @@ def _walk_suite(
             report.warn(child, f"testsuite nested deeper than {MAX_SUITE_DEPTH}: skipped")
         elif child.tag == "testsuite":
             found, end, child_failed = _walk_suite(report, child, props, suite_path, clock)
-            if parse_report_time(child.get("timestamp")) is None:
+            if report.own_time(child) is None:
                 clock = end
             events += found
             failed = failed or child_failed
@@ -267,12 +280,12 @@ def _walk_group(
             continue
         if child.tag == "testsuites":
             inner = {**props, **read_properties(child)}
-            own = parse_report_time(child.get("timestamp"))
+            own = report.own_time(child, count=True)
             found, end = _walk_group(report, _group_children(child), inner, own or clock, depth + 1)
             clock = end if own is None else clock
             events += found
             continue
-        timed = parse_report_time(child.get("timestamp")) is not None
+        timed = report.own_time(child) is not None
         # A timed suite ignores ``start``; asking for the fallback would warn about mtime.
         start = clock or (_EPOCH if timed else report.fallback_time())
         found, end, _ = _walk_suite(report, child, props, [], start)
@@ -286,13 +299,17 @@ def load_junit(
     path: Path,
     *,
     time: datetime | None = None,
+    override_time: bool = False,
     defaults: Mapping[str, str] | None = None,
+    notices: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[DataWarning]]:
     """Read one JUnit XML report; never raises for bad content.
 
-    ``time`` times suites the report gives no timestamp; ``defaults`` are attributes every event
-    gets unless the report's properties say otherwise (``ingest`` passes ``--tag`` and the CI
-    environment here).
+    ``time`` times suites the report gives no timestamp — every suite with ``override_time``
+    (a backfill of old reports: their own timestamps are ignored); ``defaults`` are attributes
+    every event gets unless the report's properties say otherwise (``ingest`` passes ``--tag``
+    and the CI environment here). ``notices`` gets one line when ``time`` was given but suites
+    kept their own timestamp.
     """
     try:
         parsed = parse_report(path)
@@ -301,16 +318,21 @@ def load_junit(
     root = parsed.root
     if root.tag not in ("testsuite", "testsuites"):
         return [], [DataWarning(str(path), 1, f"not a JUnit report: root element is <{root.tag}>")]
-    report = _Report(path, parsed, time)
+    report = _Report(path, parsed, time, override_time)
     props = dict(defaults or {})
     if root.tag == "testsuite":
         events, _ = _walk_group(report, [root], props, None, 0)
     else:
         props |= read_properties(root)
-        report.report_time = parse_report_time(root.get("timestamp")) or parse_report_time(
-            props.get("timestamp")
-        )
+        if not report.override:
+            own = report.own_time(root, count=True)
+            report.report_time = own or parse_report_time(props.get("timestamp"))
         events, _ = _walk_group(report, _group_children(root), props, None, 0)
+    if notices is not None and report.kept_own_time:
+        notices.append(
+            f"{path}: the given time was not applied to {report.kept_own_time} suite(s) that "
+            "carry their own timestamp (override them to backfill old reports)"
+        )
     mark_attempts(report.dialect, report.attempts.values())
     if report.dropped_warnings:
         report.warnings.append(

@@ -18,7 +18,7 @@ name: {name}
 source: datadog.ci_tests
 request:
   compute: [{{aggregation: count, type: total}}]
-  filter: {{from: now-30d, to: now, query: "{query}"}}
+  filter: {{from: "{start}", to: now, query: '{query}'}}
 checks:
   - name: none
     metric: c0
@@ -32,10 +32,10 @@ def _cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QRUNNER_CACHE_DIR", str(tmp_path / "cache"))
 
 
-def gate(folder: Path, query: str, name: str = "gate") -> Path:
+def gate(folder: Path, query: str, name: str = "gate", start: str = "now-30d") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.yaml"
-    path.write_text(GATE.format(name=name, query=query))
+    path.write_text(GATE.format(name=name, query=query.replace("'", "''"), start=start))
     return path
 
 
