@@ -47,11 +47,24 @@ class _Unclean(Exception):
     """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
 
 
-def _read_json(files: list[Path]) -> str:
+def _read_json(files: list[Path], typed: Any = None) -> str:
     """Every line of every file is sampled (``sample_size=-1``): an attribute first met on
     line 150,000 is a column like the others. Levels deeper than a record may be are typed
-    JSON, which sends the file to the careful path, where such records are skipped."""
+    JSON, which sends the file to the careful path, where such records are skipped.
+
+    ``typed`` (a relation over the same files) gives the columns read, so that the statement
+    that loads does not infer the schema a second time."""
     paths = ", ".join(quote_literal(str(p)) for p in files)
+    if typed is not None:
+        columns = ", ".join(
+            f"{quote_literal(name)}: {quote_literal(str(duck_type))}"
+            for name, duck_type in zip(typed.columns, typed.types, strict=True)
+            if name != FILE_COLUMN
+        )
+        return (
+            f"read_json([{paths}], format='newline_delimited', records=true, "
+            f"filename={quote_literal(FILE_COLUMN)}, columns={{{columns}}})"
+        )
     return (
         f"read_json([{paths}], format='newline_delimited', records=true, union_by_name=true, "
         f"filename={quote_literal(FILE_COLUMN)}, map_inference_threshold=-1, "
@@ -136,7 +149,16 @@ def _renamed_by_duckdb(paths: list[str]) -> bool:
     return False
 
 
-def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> None:
+def _create_part(
+    con: Any,
+    part: str,
+    source: str,
+    *,
+    renamed_ok: bool = False,
+    typed: Callable[[Any], str] | None = None,
+) -> None:
+    """``source`` read into the table ``part``, flattened; ``typed`` turns the relation read
+    (its schema) into the source to load from, when that is cheaper than ``source`` again."""
     relation = con.sql(f"SELECT * FROM {source}")
     selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
@@ -161,7 +183,8 @@ def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) 
     ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
-    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {source}")
+    loaded = typed(relation) if typed is not None else source
+    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {loaded}")
     _normalize_integers(con, part)
 
 
@@ -187,11 +210,28 @@ def _normalize_integers(con: Any, part: str) -> None:
             con.execute(f"ALTER TABLE {part} ALTER COLUMN {column} TYPE {wanted}")
 
 
-def _try_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> bool:
+def _try_json_part(con: Any, part: str, files: list[Path], *, renamed_ok: bool = False) -> bool:
+    return _try_part(
+        con,
+        part,
+        _read_json(files),
+        renamed_ok=renamed_ok,
+        typed=lambda relation: _read_json(files, relation),
+    )
+
+
+def _try_part(
+    con: Any,
+    part: str,
+    source: str,
+    *,
+    renamed_ok: bool = False,
+    typed: Callable[[Any], str] | None = None,
+) -> bool:
     import duckdb
 
     try:
-        _create_part(con, part, source, renamed_ok=renamed_ok)
+        _create_part(con, part, source, renamed_ok=renamed_ok, typed=typed)
         return True
     except (duckdb.Error, _Unclean):
         con.execute(f"DROP TABLE IF EXISTS {part}")
@@ -207,12 +247,12 @@ def _load_json(
     originals: dict[str, str],
 ) -> list[str]:
     part = name_part()
-    if _try_part(con, part, _read_json(files)):
+    if _try_json_part(con, part, files):
         return [part]
     parts = []
     for number, path in enumerate(files):
         part = name_part()
-        if _try_part(con, part, _read_json([path])):
+        if _try_json_part(con, part, [path]):
             parts.append(part)
             continue
         cleaned = staging / f"clean-{number}.jsonl"
@@ -224,8 +264,7 @@ def _load_json(
         warnings.extend(problems)
         originals[str(cleaned)] = str(path)
         # Cleaning gave each attribute one spelling: a ``foo_1`` left is the data's own.
-        cleaned_part = _read_json([cleaned])
-        if kept and not _try_part(con, part, cleaned_part, renamed_ok=True):
+        if kept and not _try_json_part(con, part, [cleaned], renamed_ok=True):
             warnings.append(DataWarning(str(path), 0, "cannot load even after cleaning"))
         elif kept:
             parts.append(part)
