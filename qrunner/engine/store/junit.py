@@ -46,6 +46,7 @@ from qrunner.engine.store.junit_fields import (
     read_properties,
 )
 from qrunner.engine.store.junit_xml import JUnitReadError, ParsedReport, parse_report
+from qrunner.engine.store.names import describe, unusable_name
 from qrunner.limits import MAX_REPORT_WARNINGS, MAX_SUITE_DEPTH, MAX_TEST_SECONDS
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
@@ -107,6 +108,17 @@ class _Report:
         return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
 
 
+def _properties(report: _Report, element: Element) -> dict[str, str]:
+    """The properties of ``element`` whose names can be columns (the others are warned about)."""
+    found = read_properties(element)
+    for key in list(found):
+        reason = unusable_name(key, key, top=True)
+        if reason is not None:
+            report.warn(element, f"property @{describe(key)} left out: {reason}")
+            del found[key]
+    return found
+
+
 def _event(
     report: _Report, level: str, moment: datetime, attributes: Mapping[str, str]
 ) -> dict[str, Any]:
@@ -154,7 +166,7 @@ def _case_events(
     if not name:
         name = f"(unnamed testcase at line {report.parsed.line_of(case)})"
         report.warn(case, f"testcase without a name: loaded as @test.name:{json.dumps(name)}")
-    attributes = {**props, **read_properties(case)}
+    attributes = {**props, **_properties(report, case)}
     suite_name = case.get("classname") or suite.get("name") or "unnamed"
     status, problem = case_status(case)
     seconds = _duration(report, case, f"testcase {name!r}")
@@ -198,7 +210,7 @@ def _walk_suite(
 ) -> tuple[list[dict[str, Any]], datetime, bool]:
     """Events of one <testsuite> and everything in it; (events, end of its clock, failed)."""
     name = suite.get("name") or "unnamed"
-    props = {**props, **read_properties(suite)}
+    props = {**props, **_properties(report, suite)}
     suite_path = [*path, suite.get("name") or ""]
     stamp = None if report.override else suite.get("timestamp")
     own = report.own_time(suite, count=True)
@@ -279,7 +291,7 @@ def _walk_group(
             report.warn(child, f"testsuites nested deeper than {MAX_SUITE_DEPTH}: skipped")
             continue
         if child.tag == "testsuites":
-            inner = {**props, **read_properties(child)}
+            inner = {**props, **_properties(report, child)}
             own = report.own_time(child, count=True)
             found, end = _walk_group(report, _group_children(child), inner, own or clock, depth + 1)
             clock = end if own is None else clock
@@ -323,7 +335,7 @@ def load_junit(
     if root.tag == "testsuite":
         events, _ = _walk_group(report, [root], props, None, 0)
     else:
-        props |= read_properties(root)
+        props |= _properties(report, root)
         if not report.override:
             own = report.own_time(root, count=True)
             report.report_time = own or parse_report_time(props.get("timestamp"))

@@ -5,10 +5,13 @@ line and reason, and no content of a data file is an internal error (exit 4)."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 AT = "2024-06-02T00:00:00Z"
 BASE_MS = 1717243200000  # 2024-06-01T12:00:00Z
@@ -185,3 +188,64 @@ def test_tekton_records_too_deep_are_skipped_alone(tmp_path: Path) -> None:
         ("page.json", 1),
     } <= where
     assert any("MAX_RECORD_DEPTH" in w.message for w in warnings)
+
+
+def test_hostile_junit_content_is_warned_about_and_its_failure_counts(
+    run_cli: Any, tmp_path: Path
+) -> None:
+    levels = 100_000
+    report = (
+        '<testsuite name="pay" timestamp="2024-06-01T10:00:00Z"><properties>'
+        f'<property name="{"x" * 10_000}" value="1"/><property name="a&#10;b" value="2"/>'
+        "</properties>"
+        '<testcase classname="pay" name="charges"><failure message="boom"/>'
+        + "<x>" * levels
+        + "</x>" * levels
+        + "</testcase>"
+        + "<testsuite>" * levels
+        + "</testsuite>" * levels
+        + "</testsuite>"
+    )
+    folder = tmp_path / "data" / "ci_tests" / "pay"
+    folder.mkdir(parents=True)
+    (folder / "TEST-pay.xml").write_text(report)
+    spec = gate(tmp_path / "specs", "test_level:test @test.status:fail")
+    found, result = counted(run_cli, spec, tmp_path / "data")
+    assert found == 1 and result.exit_code == 1, str(result)
+    assert "TEST-pay.xml:1: property @xxxx" in result.stderr
+    assert "TEST-pay.xml:1: property @a\\nb left out: a control character" in result.stderr
+    assert "nested deeper than 64" in result.stderr
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=4), children, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["", "__x", "a\x00", "test", "Test", "t.s"]), JSON_VALUES
+        ).map(lambda d: json.dumps({"timestamp": BASE_MS, **d}))
+        | st.text(max_size=20),
+        max_size=8,
+    )
+)
+def test_no_content_of_a_json_lines_file_is_an_internal_error(lines: list[str]) -> None:
+    """Only DataWarnings, never an exception, whatever the lines hold."""
+    from qrunner.engine.store.datastore import LocalStore
+
+    with tempfile.TemporaryDirectory() as temp:
+        root = Path(temp)
+        (root / "data" / "spans").mkdir(parents=True)
+        (root / "data" / "spans" / "f.jsonl").write_text("\n".join(lines) + "\n")
+        store = LocalStore(root / "data", root / "cache")
+        try:
+            assert store.dataset("spans").rows <= len(lines)
+        finally:
+            store.close()
