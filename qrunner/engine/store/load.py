@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,8 +27,8 @@ from qrunner.engine.store.columns import (
     quote_literal,
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
-from qrunner.engine.store.junit import load_junit, unify_key_case
 from qrunner.engine.store.names import unusable_name
+from qrunner.engine.store.staging import literal_paths, original_path, write_junit
 from qrunner.limits import MAX_RECORD_DEPTH
 
 _NUMERIC_IDS = {
@@ -335,56 +333,6 @@ def _combine(con: Any, target: str, parts: list[str]) -> None:
         con.execute(f"DROP TABLE {part}")
 
 
-def _write_junit(
-    files: list[Path], staging: Path, warnings: list[DataWarning], originals: dict[str, str]
-) -> list[Path]:
-    """The reports' events as JSON Lines, one staged file per report (so that each event's
-    ``__file`` names its report), attributes spelled alike across all of them."""
-    reports: list[tuple[Path, list[dict[str, Any]]]] = []
-    for path in files:
-        found, problems = load_junit(path)
-        warnings.extend(problems)
-        if found:
-            reports.append((path, found))
-    unify_key_case([event for _, found in reports for event in found])
-    staged = []
-    for number, (path, found) in enumerate(reports):
-        out = staging / f"junit-{number}.jsonl"
-        with out.open("w", encoding="utf-8") as sink:
-            for event in found:
-                sink.write(json.dumps(event, separators=(",", ":")) + "\n")
-        originals[str(out)] = str(path)
-        staged.append(out)
-    return staged
-
-
-_GLOB_CHARACTERS = frozenset("*?[]{}")
-
-
-def _literal(files: list[Path], staging: Path, originals: dict[str, str]) -> list[Path]:
-    """``files`` with every name DuckDB would glob-expand (``a*.jsonl``) behind a plain link."""
-    plain = []
-    for number, path in enumerate(files):
-        if path.suffix == ".xml" or not _GLOB_CHARACTERS.intersection(str(path)):
-            plain.append(path)
-            continue
-        suffix = next((s for s in (*JSON_SUFFIXES, ".parquet") if path.name.endswith(s)), "")
-        link = staging / f"literal-{number}{suffix}"
-        try:
-            link.symlink_to(path.resolve())
-        except OSError:
-            shutil.copyfile(path, link)
-        originals[str(link)] = str(path)
-        plain.append(link)
-    return plain
-
-
-def _original(originals: dict[str, str], path: str) -> str:
-    while path in originals and originals[path] != path:
-        path = originals[path]
-    return path
-
-
 def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[DataWarning]:
     """Load ``files`` into the new table ``target``; return the data warnings."""
     counter = itertools.count()
@@ -394,9 +342,9 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
 
     warnings: list[DataWarning] = []
     originals: dict[str, str] = {}
-    files = _literal(files, staging, originals)
+    files = literal_paths(files, staging, originals)
     json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES)]
-    json_files += _write_junit(
+    json_files += write_junit(
         [p for p in files if p.suffix == ".xml"], staging, warnings, originals
     )
     parts = (
@@ -410,7 +358,7 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
     for staged in originals:  # rows read from a staged copy name the file they came from
         con.execute(
             f"UPDATE {target} SET {FILE_COLUMN} = ? WHERE {FILE_COLUMN} = ?",
-            [_original(originals, staged), staged],
+            [original_path(originals, staged), staged],
         )
     dropped = con.execute(
         f"SELECT {FILE_COLUMN}, count(*) FROM {target} WHERE {TIME_COLUMN} IS NULL "
@@ -428,4 +376,4 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
         )
     if dropped:
         con.execute(f"DELETE FROM {target} WHERE {TIME_COLUMN} IS NULL")
-    return [dataclasses.replace(w, path=_original(originals, w.path)) for w in warnings]
+    return [dataclasses.replace(w, path=original_path(originals, w.path)) for w in warnings]
