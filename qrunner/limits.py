@@ -47,6 +47,8 @@ MAX_PAGES = 10  # tests aggregate follow-up pages per query; beyond that the res
 MAX_LINE_WARNINGS = 20  # warnings listed per JSON Lines file (then "... and N more")
 MAX_REPORT_WARNINGS = 20  # warnings listed per JUnit report
 MAX_SUITE_DEPTH = 64  # nested <testsuite> elements in a JUnit report
+MAX_RECORD_DEPTH = 64  # nesting of one data record (JSON Lines event, Tekton record), it included
+MAX_ATTRIBUTE_PATH_CHARS = 1_024  # an attribute's dotted path (``test.name``) in a data record
 MAX_TEST_SECONDS = 86_400.0  # a JUnit time "longer than a day" is a unit mistake (ms or ns)
 EARLIEST_TIMESTAMP_MS = 0  # 1970-01-01: older timestamps are warned about
 LATEST_TIMESTAMP_MS = 7_258_118_400_000  # 2200-01-01: later timestamps are warned about
@@ -77,6 +79,21 @@ def excerpt(text: str, limit: int = MESSAGE_EXCERPT_CHARS) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def json_depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether parsed JSON is nested deeper than ``limit`` levels (a scalar is one level, an
+    object holding one is two); iterative, so it works on values too deep for recursion."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(node, dict):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list):
+            stack.extend((child, depth + 1) for child in node)
+    return False
 
 
 def tree_depth_exceeds(root: Any, limit: int) -> bool:

@@ -2,7 +2,8 @@
 
 Run from the repository: ``python tests/bench/bench_engine.py --events 1000000``. Generates
 test events as JSON Lines (with DuckDB, so generation is quick), loads them through
-``LocalStore`` and times three queries both through qrunner (request body → search compile →
+``LocalStore``, times appending a 1,000-event file to it (incremental loading) and three
+queries both through qrunner (request body → search compile →
 engine → API-shaped response) and as hand-written SQL over the same table. Not a pytest test.
 """
 
@@ -22,6 +23,7 @@ from qrunner.engine.store.datastore import LocalStore
 from qrunner.sources import SOURCES
 
 AT = datetime(2024, 6, 12, tzinfo=UTC)
+ADDED = 1_000  # events in the file added to the loaded dataset (incremental loading)
 WEEK_MS = 7 * 86_400_000
 
 SERVICES = "['web-ui-tests','api-tests','payments-tests','search-tests','auth-tests']"
@@ -111,6 +113,20 @@ def main() -> None:
         started = time.perf_counter()
         LocalStore(root / "data", root / "cache").dataset("ci_tests")
         print(f"cached reopen: {time.perf_counter() - started:.3f}s")
+        added = data / "added.jsonl"
+        duckdb.execute(
+            GENERATE.format(at=at_ms, week=WEEK_MS, n=ADDED, path=added, services=SERVICES)
+        )
+        grown = LocalStore(root / "data", root / "cache")
+        started = time.perf_counter()
+        grown_table = grown.dataset("ci_tests")
+        appended = time.perf_counter() - started
+        assert grown.appends == ["ci_tests"] and grown_table.rows == args.events + ADDED
+        grown.close()
+        print(
+            f"append a {ADDED:,}-event file: {appended:.3f}s = {appended / loaded:.1%} of the "
+            "full load"
+        )
 
         start, end = at_ms - WEEK_MS, at_ms
         print(f"\n{'query':<40} {'qrunner':>10} {'hand SQL':>10} {'ratio':>7}")

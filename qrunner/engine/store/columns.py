@@ -14,8 +14,7 @@ from qrunner.engine.base import Column
 DATASETS = ("ci_tests", "ci_pipelines", "spans")
 TIME_COLUMN = "__ts"
 FILE_COLUMN = "__file"
-CACHE_VERSION = 3  # bump when loading gives different tables for the same files
-FULL_SCAN_BYTES = 32 * 1024 * 1024
+CACHE_VERSION = 4  # bump when loading gives different tables for the same files
 JSON_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 # Searched by bare terms and phrases, when the table has them.
 FREE_TEXT_PATHS = (

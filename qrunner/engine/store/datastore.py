@@ -14,10 +14,10 @@ ms, mixed freely). Each dataset becomes one table with one column per attribute 
 :data:`.columns.FILE_COLUMN`.
 
 The database lives at ``<cache_dir>/<hash of the data dir>.duckdb`` together with a manifest of
-(file, size, mtime_ns) per dataset: a dataset is reloaded only when a file was added, removed or
-changed. Up to :data:`.columns.FULL_SCAN_BYTES` (32 MiB) of JSON the schema is inferred from every
-line; beyond that from the first 20,480 lines of each file (attributes that first appear later
-are ignored: a full scan would make loading about three times slower).
+(file, size, mtime_ns) per dataset: files added since are loaded alone and appended
+(:mod:`.append`: new columns added as needed, the other files not read); a file changed or
+removed reloads the dataset. The schema is inferred from every line of every file, so an
+attribute first met on any line of any file is a column.
 Bad data never stops a run: a file DuckDB rejects is re-read line by line in Python
 (:mod:`qrunner.engine.store.jsonlines`) and every problem becomes a :class:`DataWarning`.
 Queries take their own cursor (:meth:`LocalStore.cursor`); loading is serialised by a lock.
@@ -65,6 +65,33 @@ def discover_files(directory: Path, dataset: str) -> list[Path]:
     )
 
 
+def _added_files(stored: str | None, manifest: str) -> list[Path] | None:
+    """The files ``manifest`` adds to ``stored`` ([] if they are the same); None when a file
+    was changed or removed (or the cache is another version's): the dataset is reloaded."""
+    if stored is None:
+        return None
+    try:
+        version, entries = json.loads(stored)
+    except (ValueError, TypeError):
+        return None
+    _, current = json.loads(manifest)
+    if version != CACHE_VERSION or not isinstance(entries, list):
+        return None
+    before = {tuple(entry) for entry in entries if isinstance(entry, list)}
+    now = {tuple(entry) for entry in current}
+    if not before <= now:
+        return None
+    return [Path(entry[0]) for entry in current if tuple(entry) not in before]
+
+
+def _stored_warnings(con: Any, name: str) -> list[DataWarning]:
+    rows = con.execute(
+        "SELECT path, line, message FROM __qrunner_warnings WHERE dataset = ? ORDER BY seq",
+        [name],
+    ).fetchall()
+    return [DataWarning(p, int(ln), m) for p, ln, m in rows]
+
+
 def _manifest(files: list[Path]) -> str:
     entries = []
     for path in files:
@@ -80,6 +107,7 @@ class LocalStore:
         self.data_dir = data_dir.resolve()
         self.cache_dir = cache_dir
         self.loads: list[str] = []  # datasets this store (re)loaded from files, in order
+        self.appends: list[str] = []  # datasets this store appended added files to
         self.notices: list[str] = []
         self._warnings: dict[str, list[DataWarning]] = {}
         self._datasets: dict[str, Dataset] = {}
@@ -167,13 +195,16 @@ class LocalStore:
             exists = con.execute(
                 "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
             ).fetchone()
-            if stored and stored[0] == manifest and exists and exists[0]:
-                rows = con.execute(
-                    "SELECT path, line, message FROM __qrunner_warnings "
-                    "WHERE dataset = ? ORDER BY seq",
-                    [name],
-                ).fetchall()
-                self._warnings[name] = [DataWarning(p, int(ln), m) for p, ln, m in rows]
+            loaded = bool(exists and exists[0])
+            added = _added_files(stored[0] if stored else None, manifest) if loaded else None
+            if added == []:
+                self._warnings[name] = _stored_warnings(con, name)
+            elif (
+                added
+                and (appended := self._try_append(con, name, table, added, manifest)) is not None
+            ):
+                self._warnings[name] = appended
+                self.appends.append(name)
             else:
                 self._warnings[name] = self._load(con, name, table, files, manifest)
                 self.loads.append(name)
@@ -183,39 +214,79 @@ class LocalStore:
         finally:
             con.close()
 
-    def _load(
-        self, con: Any, name: str, table: str, files: list[Path], manifest: str
-    ) -> list[DataWarning]:
-        from qrunner.engine.store.flaky import derive_flakiness
+    def _load_files(self, con: Any, target: str, files: list[Path]) -> list[DataWarning]:
         from qrunner.engine.store.load import load_parts
         from qrunner.engine.store.ranges import check_value_ranges
 
         staging = self.cache_dir / "staging" / uuid.uuid4().hex
         staging.mkdir(parents=True, exist_ok=True)
-        new = f"{table}__new"
         try:
-            warnings = load_parts(con, new, files, staging)
-            warnings += check_value_ranges(con, new)
-            if name == "ci_tests":
-                derive_flakiness(con, new)
+            warnings = load_parts(con, target, files, staging)
+            return warnings + check_value_ranges(con, target)
         finally:
             for leftover in staging.glob("*"):
                 leftover.unlink(missing_ok=True)
             staging.rmdir()
+
+    def _load(
+        self, con: Any, name: str, table: str, files: list[Path], manifest: str
+    ) -> list[DataWarning]:
+        from qrunner.engine.store.flaky import derive_flakiness
+
+        new = f"{table}__new"
+        warnings = self._load_files(con, new, files)
+        if name == "ci_tests":
+            derive_flakiness(con, new)
         con.execute("BEGIN TRANSACTION")
         con.execute(f"DROP TABLE IF EXISTS {table}")
         con.execute(f"ALTER TABLE {new} RENAME TO {table}")
-        con.execute("DELETE FROM __qrunner_manifest WHERE dataset = ?", [name])
-        con.execute("INSERT INTO __qrunner_manifest VALUES (?, ?)", [name, manifest])
         con.execute("DELETE FROM __qrunner_warnings WHERE dataset = ?", [name])
-        if warnings:
-            con.executemany(
-                "INSERT INTO __qrunner_warnings VALUES (?, ?, ?, ?, ?)",
-                [[name, i, w.path, w.line, w.message] for i, w in enumerate(warnings)],
-            )
-        con.execute("COMMIT")
-        con.execute("CHECKPOINT")
+        _record(con, name, manifest, warnings, 0)
         return warnings
+
+    def _try_append(
+        self, con: Any, name: str, table: str, added: list[Path], manifest: str
+    ) -> list[DataWarning] | None:
+        """The dataset's warnings once ``added`` is appended; None if it could not be (the
+        caller reloads the dataset instead)."""
+        import duckdb
+
+        old = _stored_warnings(con, name)
+        try:
+            return old + self._append(con, name, table, added, manifest, len(old))
+        except duckdb.Error:
+            with contextlib.suppress(duckdb.Error):
+                con.execute("ROLLBACK")
+            return None
+
+    def _append(
+        self, con: Any, name: str, table: str, added: list[Path], manifest: str, seq: int
+    ) -> list[DataWarning]:
+        """Load only the ``added`` files and append them to the loaded table."""
+        from qrunner.engine.store.append import append_table
+        from qrunner.engine.store.flaky import derive_flakiness
+
+        part = f"{table}__added"
+        warnings = self._load_files(con, part, added)
+        con.execute("BEGIN TRANSACTION")
+        append_table(con, table, part)
+        if name == "ci_tests":
+            derive_flakiness(con, table, files=[str(path) for path in added])
+        _record(con, name, manifest, warnings, seq)
+        return warnings
+
+
+def _record(con: Any, name: str, manifest: str, warnings: list[DataWarning], seq: int) -> None:
+    """Store the manifest and the new warnings, and commit the transaction the caller began."""
+    con.execute("DELETE FROM __qrunner_manifest WHERE dataset = ?", [name])
+    con.execute("INSERT INTO __qrunner_manifest VALUES (?, ?)", [name, manifest])
+    if warnings:
+        con.executemany(
+            "INSERT INTO __qrunner_warnings VALUES (?, ?, ?, ?, ?)",
+            [[name, seq + i, w.path, w.line, w.message] for i, w in enumerate(warnings)],
+        )
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
 
 
 def _describe(con: Any, name: str, table: str) -> Dataset:

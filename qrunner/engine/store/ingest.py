@@ -5,7 +5,9 @@ folder loads them (:func:`qrunner.engine.store.junit.load_junit`) and tagged wit
 increasing priority: the CI environment's git and CI context (:mod:`qrunner.engine.store.ci_env`),
 ``--tag KEY:VALUE``, then ``--service``/``--env``; a report's own properties win over all of
 these. Suites without a timestamp are timed by ``--time``, else by the file's modification time
-(with a warning).
+(with a warning); with ``--override-timestamps``, ``--time`` times every suite (a backfill of old
+reports, whose own timestamps would be wrong or missing), and without it a notice says which
+reports kept their own timestamps.
 
 Each ingest writes one new file, ``ingest-<UTC time>-<random>.jsonl``, never rewriting one: it
 is written under a hidden name (the data folder ignores dot files) and linked into place, so a
@@ -40,6 +42,7 @@ class IngestOptions:
     tags: Mapping[str, str] = field(default_factory=dict)
     ci_environment: Mapping[str, str] | None = None  # None: do not read CI variables
     time: datetime | None = None
+    override_timestamps: bool = False  # ``time`` replaces the reports' own timestamps
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class IngestResult:
     tests: int  # test-level events (executions)
     events: int
     warnings: list[DataWarning]
+    notices: list[str] = field(default_factory=list)
 
 
 def parse_tag(text: str) -> tuple[str, str]:
@@ -127,8 +131,15 @@ def ingest_junit(options: IngestOptions) -> IngestResult:
     defaults = _defaults(options)
     events: list[dict[str, Any]] = []
     warnings: list[DataWarning] = []
+    notices: list[str] = []
     for path in files:
-        found, problems = load_junit(path, time=options.time, defaults=defaults)
+        found, problems = load_junit(
+            path,
+            time=options.time,
+            override_time=options.override_timestamps,
+            defaults=defaults,
+            notices=notices,
+        )
         events += found
         warnings += problems
     if not events:
@@ -139,4 +150,4 @@ def ingest_junit(options: IngestOptions) -> IngestResult:
     unify_key_case(events)
     written = _write_new(options.data_dir / "ci_tests", events)
     tests = sum(e["test_level"] == "test" for e in events)
-    return IngestResult(written, len(files), tests, len(events), warnings)
+    return IngestResult(written, len(files), tests, len(events), warnings, notices)

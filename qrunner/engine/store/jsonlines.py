@@ -3,7 +3,10 @@
 :func:`clean_json_lines` finds every problem a line can have and says where, then writes the
 usable events to a new file that DuckDB can load:
 
-* a line that is not JSON, or not a JSON object → skipped, one warning per line;
+* a line that is not JSON, or not a JSON object, or nested deeper than
+  :data:`~qrunner.limits.MAX_RECORD_DEPTH` → skipped, one warning per line;
+* an attribute whose name cannot be a column (:mod:`.names`) → left out of that event, one
+  warning per line;
 * no usable ``timestamp`` (missing, not ISO-8601 / epoch ms) → dropped, one warning per file
   with the count and the first line; usable ones are rewritten as epoch milliseconds;
 * an attribute whose JSON type differs from the one most events give it (a string ``duration``
@@ -30,9 +33,16 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from qrunner.engine.base import DataWarning
-from qrunner.limits import MAX_LINE_WARNINGS, open_regular_file
+from qrunner.engine.store.names import drop_unusable_names
+from qrunner.limits import (
+    MAX_LINE_WARNINGS,
+    MAX_RECORD_DEPTH,
+    json_depth_exceeds,
+    open_regular_file,
+)
 
 _KIND_PRIORITY = ("object", "string", "number", "boolean", "array")
+_TOO_DEEP = f"nested deeper than {MAX_RECORD_DEPTH} levels (MAX_RECORD_DEPTH): skipped"
 
 
 def open_text(path: Path) -> TextIO:
@@ -175,7 +185,7 @@ def first_bad_timestamp_line(path: Path) -> int:
     for number, line in _read_lines(path):
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(record, dict) and parse_timestamp_ms(record.get("timestamp")) is None:
             return number
@@ -205,9 +215,19 @@ def clean_json_lines(path: Path, out: Path) -> tuple[int, list[DataWarning]]:
                 number, f"malformed JSON: {getattr(e, 'msg', e)} (column {getattr(e, 'colno', 0)})"
             )
             continue
+        except RecursionError:  # nested beyond what the parser recurses into
+            report(number, _TOO_DEEP)
+            continue
         if not isinstance(record, dict):
             report(number, f"not a JSON object but {_article(_kind(record) or 'null')}")
             continue
+        if json_depth_exceeds(record, MAX_RECORD_DEPTH):
+            report(number, _TOO_DEEP)
+            continue
+        renamed: list[str] = []
+        drop_unusable_names(record, "", renamed)
+        for problem in renamed:
+            report(number, problem)
         stamp = parse_timestamp_ms(record.get("timestamp"))
         if stamp is None:
             no_time += 1

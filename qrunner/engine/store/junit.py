@@ -10,9 +10,12 @@ read like the root). The README's "JUnit mapping" table is the reference; in sho
   ``status``/``result`` attribute (``disabled``/``notrun``… → ``skip``, ``error`` → ``fail``).
 * attempts: surefire's ``<flakyFailure>``/``<flakyError>`` are failed attempts before the final
   (passing) one, ``<rerunFailure>``/``<rerunError>`` failed attempts after the first failure; the
-  same test (service, suite, name) appearing again in one report is another attempt. Every
-  attempt after the first has ``test.is_retry: true``; when a failed attempt is followed by a
-  passing one, every attempt of that test in the report has ``test.is_flaky: true``.
+  same test (service, suite, name) appearing again in one report is another attempt only where
+  the report's dialect says so (:mod:`.junit_dialect`: pytest, go, TestNG), a distinct test
+  otherwise (jest, mocha…). Every attempt after the first has ``test.is_retry: true``; a test
+  that both failed and passed (in either order) has ``test.is_flaky: true`` on every attempt.
+* a ``<testcase>`` without a name is loaded as ``(unnamed testcase at line N)``, with a warning,
+  so that its failure counts.
 * properties keep their full dotted name (``@java.vendor`` and ``@java.vendor.url`` both exist).
 * time: the suite's ``timestamp``, else its parent's clock, else the ``<testsuites>`` one, else
   the caller's time (``ingest --time``), else the file's modification time with a warning; cases
@@ -24,6 +27,7 @@ always give the same events. Nothing raises for bad content: problems are :class
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +35,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from qrunner.engine.base import DataWarning
+from qrunner.engine.store.junit_dialect import detect_dialect, mark_attempts
 from qrunner.engine.store.junit_fields import (
     RETRY_TAGS,
     SUITE_SLACK_SECONDS,
@@ -41,6 +46,7 @@ from qrunner.engine.store.junit_fields import (
     read_properties,
 )
 from qrunner.engine.store.junit_xml import JUnitReadError, ParsedReport, parse_report
+from qrunner.engine.store.names import describe, unusable_name
 from qrunner.limits import MAX_REPORT_WARNINGS, MAX_SUITE_DEPTH, MAX_TEST_SECONDS
 
 _EPOCH = datetime.fromtimestamp(0, UTC)
@@ -55,15 +61,20 @@ _OWN = frozenset((
 class _Report:
     """The state of loading one report: where it is, its clock fallback and its warnings."""
 
-    def __init__(self, path: Path, parsed: ParsedReport, time: datetime | None) -> None:
+    def __init__(
+        self, path: Path, parsed: ParsedReport, time: datetime | None, override: bool
+    ) -> None:
         self.path = path
         self.parsed = parsed
         self.user_time = time
+        self.override = override and time is not None  # the caller's time replaces the report's
+        self.kept_own_time = 0  # suites timed by their own timestamp although a time was given
         self.report_time: datetime | None = None
         self.used_mtime = False
         self.warnings: list[DataWarning] = []
         self.dropped_warnings = 0
-        self.attempts: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self.attempts: dict[tuple[str, str, str, int], list[dict[str, Any]]] = {}
+        self.dialect = detect_dialect(parsed.root, parsed.comments)
         self.folder = path.resolve().parent.name  # the service when nothing else names one
 
     def warn(self, element: Element | None, message: str) -> None:
@@ -72,6 +83,15 @@ class _Report:
             return
         line = self.parsed.line_of(element) if element is not None else 0
         self.warnings.append(DataWarning(str(self.path), line, message))
+
+    def own_time(self, element: Element, *, count: bool = False) -> datetime | None:
+        """The ``timestamp`` of a suite (None when it has none, or the caller overrides it)."""
+        if self.override:
+            return None
+        moment = parse_report_time(element.get("timestamp"))
+        if count and moment is not None and self.user_time is not None:
+            self.kept_own_time += 1
+        return moment
 
     def fallback_time(self) -> datetime:
         if self.report_time is not None:
@@ -86,6 +106,17 @@ class _Report:
                 "(give one with `qrunner ingest junit --time`)",
             )
         return datetime.fromtimestamp(self.path.stat().st_mtime, UTC)
+
+
+def _properties(report: _Report, element: Element) -> dict[str, str]:
+    """The properties of ``element`` whose names can be columns (the others are warned about)."""
+    found = read_properties(element)
+    for key in list(found):
+        reason = unusable_name(key, key, top=True)
+        if reason is not None:
+            report.warn(element, f"property @{describe(key)} left out: {reason}")
+            del found[key]
+    return found
 
 
 def _event(
@@ -133,9 +164,9 @@ def _case_events(
 ) -> tuple[list[dict[str, Any]], datetime, str]:
     name = (case.get("name") or "").strip()
     if not name:
-        report.warn(case, "testcase without a name: skipped")
-        return [], clock, "pass"
-    attributes = {**props, **read_properties(case)}
+        name = f"(unnamed testcase at line {report.parsed.line_of(case)})"
+        report.warn(case, f"testcase without a name: loaded as @test.name:{json.dumps(name)}")
+    attributes = {**props, **_properties(report, case)}
     suite_name = case.get("classname") or suite.get("name") or "unnamed"
     status, problem = case_status(case)
     seconds = _duration(report, case, f"testcase {name!r}")
@@ -166,7 +197,9 @@ def _case_events(
         if took is not None and took <= MAX_TEST_SECONDS:
             event["duration"] = round(took * 1e9)
             clock += timedelta(seconds=took)
-        test_key = (event["test.service"], suite_name, name)
+        # Repeats are one test only where the dialect says so; else each case is its own.
+        own = 0 if report.dialect.repeats_are_executions else id(case)
+        test_key = (event["test.service"], suite_name, name, own)
         report.attempts.setdefault(test_key, []).append(event)
         events.append(event)
     return events, clock, status
@@ -177,10 +210,10 @@ def _walk_suite(
 ) -> tuple[list[dict[str, Any]], datetime, bool]:
     """Events of one <testsuite> and everything in it; (events, end of its clock, failed)."""
     name = suite.get("name") or "unnamed"
-    props = {**props, **read_properties(suite)}
+    props = {**props, **_properties(report, suite)}
     suite_path = [*path, suite.get("name") or ""]
-    stamp = suite.get("timestamp")
-    own = parse_report_time(stamp)
+    stamp = None if report.override else suite.get("timestamp")
+    own = report.own_time(suite, count=True)
     if stamp and own is None:
         report.warn(suite, f"testsuite {name!r}: unreadable timestamp {stamp!r}")
     begin = own or start
@@ -196,7 +229,7 @@ def _walk_suite(
             report.warn(child, f"testsuite nested deeper than {MAX_SUITE_DEPTH}: skipped")
         elif child.tag == "testsuite":
             found, end, child_failed = _walk_suite(report, child, props, suite_path, clock)
-            if parse_report_time(child.get("timestamp")) is None:
+            if report.own_time(child) is None:
                 clock = end
             events += found
             failed = failed or child_failed
@@ -212,16 +245,6 @@ def _walk_suite(
     elapsed = (clock - begin).total_seconds()
     summary["duration"] = round((seconds or elapsed) * 1e9)
     return [summary, *events], begin + timedelta(seconds=seconds or elapsed), failed
-
-
-def _mark_attempts(report: _Report) -> None:
-    for attempts in report.attempts.values():
-        for event in attempts[1:]:
-            event["test.is_retry"] = True
-        statuses = [e["test.status"] for e in attempts]
-        if "fail" in statuses and "pass" in statuses[statuses.index("fail") :]:
-            for event in attempts:
-                event["test.is_flaky"] = True
 
 
 def unify_key_case(events: list[dict[str, Any]]) -> None:
@@ -268,13 +291,13 @@ def _walk_group(
             report.warn(child, f"testsuites nested deeper than {MAX_SUITE_DEPTH}: skipped")
             continue
         if child.tag == "testsuites":
-            inner = {**props, **read_properties(child)}
-            own = parse_report_time(child.get("timestamp"))
+            inner = {**props, **_properties(report, child)}
+            own = report.own_time(child, count=True)
             found, end = _walk_group(report, _group_children(child), inner, own or clock, depth + 1)
             clock = end if own is None else clock
             events += found
             continue
-        timed = parse_report_time(child.get("timestamp")) is not None
+        timed = report.own_time(child) is not None
         # A timed suite ignores ``start``; asking for the fallback would warn about mtime.
         start = clock or (_EPOCH if timed else report.fallback_time())
         found, end, _ = _walk_suite(report, child, props, [], start)
@@ -288,13 +311,17 @@ def load_junit(
     path: Path,
     *,
     time: datetime | None = None,
+    override_time: bool = False,
     defaults: Mapping[str, str] | None = None,
+    notices: list[str] | None = None,
 ) -> tuple[list[dict[str, Any]], list[DataWarning]]:
     """Read one JUnit XML report; never raises for bad content.
 
-    ``time`` times suites the report gives no timestamp; ``defaults`` are attributes every event
-    gets unless the report's properties say otherwise (``ingest`` passes ``--tag`` and the CI
-    environment here).
+    ``time`` times suites the report gives no timestamp — every suite with ``override_time``
+    (a backfill of old reports: their own timestamps are ignored); ``defaults`` are attributes
+    every event gets unless the report's properties say otherwise (``ingest`` passes ``--tag``
+    and the CI environment here). ``notices`` gets one line when ``time`` was given but suites
+    kept their own timestamp.
     """
     try:
         parsed = parse_report(path)
@@ -303,17 +330,22 @@ def load_junit(
     root = parsed.root
     if root.tag not in ("testsuite", "testsuites"):
         return [], [DataWarning(str(path), 1, f"not a JUnit report: root element is <{root.tag}>")]
-    report = _Report(path, parsed, time)
+    report = _Report(path, parsed, time, override_time)
     props = dict(defaults or {})
     if root.tag == "testsuite":
         events, _ = _walk_group(report, [root], props, None, 0)
     else:
-        props |= read_properties(root)
-        report.report_time = parse_report_time(root.get("timestamp")) or parse_report_time(
-            props.get("timestamp")
-        )
+        props |= _properties(report, root)
+        if not report.override:
+            own = report.own_time(root, count=True)
+            report.report_time = own or parse_report_time(props.get("timestamp"))
         events, _ = _walk_group(report, _group_children(root), props, None, 0)
-    _mark_attempts(report)
+    if notices is not None and report.kept_own_time:
+        notices.append(
+            f"{path}: the given time was not applied to {report.kept_own_time} suite(s) that "
+            "carry their own timestamp (override them to backfill old reports)"
+        )
+    mark_attempts(report.dialect, report.attempts.values())
     if report.dropped_warnings:
         report.warnings.append(
             DataWarning(str(path), 0, f"... and {report.dropped_warnings} more problems")

@@ -16,6 +16,8 @@ from qrunner.errors import LimitError
 from qrunner.limits import open_regular_file
 
 READ_CHUNK_BYTES = 1 << 16
+_MAX_COMMENTS = 16  # reporters name themselves in the first comments
+_COMMENT_CHARS = 200
 
 
 class JUnitReadError(Exception):
@@ -30,6 +32,7 @@ class JUnitReadError(Exception):
 class ParsedReport:
     root: Element
     lines: dict[int, int]  # id(element) → line of its start tag
+    comments: tuple[str, ...] = ()  # the report's XML comments (some name their reporter)
 
     def line_of(self, element: Element) -> int:
         return self.lines.get(id(element), 0)
@@ -41,7 +44,12 @@ class _LineTarget:
     def __init__(self) -> None:
         self.builder = TreeBuilder()
         self.lines: dict[int, int] = {}
+        self.comments: list[str] = []
         self.expat: Any = None
+
+    def comment(self, text: str) -> None:
+        if len(self.comments) < _MAX_COMMENTS:
+            self.comments.append(text[:_COMMENT_CHARS])
 
     def start(self, tag: str, attrs: dict[str, str]) -> Element:
         element = self.builder.start(tag.rsplit("}", 1)[-1], attrs)
@@ -82,4 +90,4 @@ def parse_report(path: Path) -> ParsedReport:
         raise JUnitReadError(f"cannot read JUnit XML: {e}") from e
     except (ValueError, RecursionError) as e:  # expat's own limits on hostile input
         raise JUnitReadError(f"unreadable JUnit XML: {e}") from e
-    return ParsedReport(root, target.lines)
+    return ParsedReport(root, target.lines, tuple(target.comments))

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,14 +21,15 @@ from typing import Any
 from qrunner.engine.base import DataWarning
 from qrunner.engine.store.columns import (
     FILE_COLUMN,
-    FULL_SCAN_BYTES,
     JSON_SUFFIXES,
     TIME_COLUMN,
     quote_ident,
     quote_literal,
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
-from qrunner.engine.store.junit import load_junit, unify_key_case
+from qrunner.engine.store.names import unusable_name
+from qrunner.engine.store.staging import literal_paths, original_path, write_junit
+from qrunner.limits import MAX_RECORD_DEPTH
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
@@ -46,12 +45,28 @@ class _Unclean(Exception):
     """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
 
 
-def _read_json(files: list[Path], *, full_scan: bool) -> str:
+def _read_json(files: list[Path], typed: Any = None) -> str:
+    """Every line of every file is sampled (``sample_size=-1``): an attribute first met on
+    line 150,000 is a column like the others. Levels deeper than a record may be are typed
+    JSON, which sends the file to the careful path, where such records are skipped.
+
+    ``typed`` (a relation over the same files) gives the columns read, so that the statement
+    that loads does not infer the schema a second time."""
     paths = ", ".join(quote_literal(str(p)) for p in files)
+    if typed is not None:
+        columns = ", ".join(
+            f"{quote_literal(name)}: {quote_literal(str(duck_type))}"
+            for name, duck_type in zip(typed.columns, typed.types, strict=True)
+            if name != FILE_COLUMN
+        )
+        return (
+            f"read_json([{paths}], format='newline_delimited', records=true, "
+            f"filename={quote_literal(FILE_COLUMN)}, columns={{{columns}}})"
+        )
     return (
         f"read_json([{paths}], format='newline_delimited', records=true, union_by_name=true, "
         f"filename={quote_literal(FILE_COLUMN)}, map_inference_threshold=-1, "
-        f"sample_size={-1 if full_scan else 20480})"
+        f"sample_size=-1, maximum_depth={MAX_RECORD_DEPTH})"
     )
 
 
@@ -84,6 +99,8 @@ def _flatten(path: str, expr: str, duck_type: Any, out: dict[str, list[tuple[str
     (Datadog flattens both the same way), so one path may get several expressions."""
     if duck_type.id == "struct":
         for child, child_type in duck_type.children:
+            if unusable_name(child, f"{path}.{child}", top=False):
+                raise _Unclean(path)
             _flatten(f"{path}.{child}", f"{expr}[{quote_literal(child)}]", child_type, out)
         return
     if str(duck_type) == "JSON":
@@ -102,7 +119,7 @@ def _merged(sources: list[tuple[str, str]]) -> str:
     return f"COALESCE({', '.join(f'CAST({expr} AS VARCHAR)' for expr, _ in sources)})"
 
 
-def _spelling(spellings: list[str]) -> str:
+def column_spelling(spellings: list[str]) -> str:
     """The name of an attribute spelled in several letter cases: the all-lower-case spelling
     when one is (the one Datadog's facets use), else the first met."""
     return next((name for name in spellings if name == name.lower()), spellings[0])
@@ -130,7 +147,16 @@ def _renamed_by_duckdb(paths: list[str]) -> bool:
     return False
 
 
-def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> None:
+def _create_part(
+    con: Any,
+    part: str,
+    source: str,
+    *,
+    renamed_ok: bool = False,
+    typed: Callable[[Any], str] | None = None,
+) -> None:
+    """``source`` read into the table ``part``, flattened; ``typed`` turns the relation read
+    (its schema) into the source to load from, when that is cheaper than ``source`` again."""
     relation = con.sql(f"SELECT * FROM {source}")
     selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
@@ -138,6 +164,8 @@ def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) 
         if name == "timestamp":
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
+            if unusable_name(name, name, top=True):
+                raise _Unclean(name)
             _flatten(name, quote_ident(name), duck_type, selected)
     if not renamed_ok and _renamed_by_duckdb(list(selected)):
         raise _Unclean("an attribute spelled in two letter cases")
@@ -148,18 +176,60 @@ def _create_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) 
         names.append(path)
         found += exprs
     columns = [
-        f"{_merged(exprs)} AS {quote_ident(_spelling(names))}" for names, exprs in merged.values()
+        f"{_merged(exprs)} AS {quote_ident(column_spelling(names))}"
+        for names, exprs in merged.values()
     ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
-    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {source}")
+    loaded = typed(relation) if typed is not None else source
+    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {loaded}")
+    _normalize_integers(con, part)
 
 
-def _try_part(con: Any, part: str, source: str, *, renamed_ok: bool = False) -> bool:
+_SMALL_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"}
+_WIDE_INTEGERS = {"UBIGINT", "HUGEINT", "UHUGEINT"}
+
+
+def _normalize_integers(con: Any, part: str) -> None:
+    """Integers are BIGINT when they fit, else DOUBLE: decided by the values, never by how the
+    records are split over files (DuckDB types ``0`` and ``-1`` in one file HUGEINT, in two
+    files BIGINT each), so that one attribute has one type however the data is cut."""
+    schema = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE {part})").fetchall()
+    for name, duck_type in schema:
+        column = quote_ident(name)
+        wanted = "BIGINT" if duck_type in _SMALL_INTEGERS else None
+        if duck_type in _WIDE_INTEGERS:
+            row = con.execute(
+                f"SELECT bool_and(TRY_CAST({column} AS BIGINT) IS NOT NULL) FROM {part} "
+                f"WHERE {column} IS NOT NULL"
+            ).fetchone()
+            wanted = "BIGINT" if row is None or row[0] is not False else "DOUBLE"
+        if wanted is not None:
+            con.execute(f"ALTER TABLE {part} ALTER COLUMN {column} TYPE {wanted}")
+
+
+def _try_json_part(con: Any, part: str, files: list[Path], *, renamed_ok: bool = False) -> bool:
+    return _try_part(
+        con,
+        part,
+        _read_json(files),
+        renamed_ok=renamed_ok,
+        typed=lambda relation: _read_json(files, relation),
+    )
+
+
+def _try_part(
+    con: Any,
+    part: str,
+    source: str,
+    *,
+    renamed_ok: bool = False,
+    typed: Callable[[Any], str] | None = None,
+) -> bool:
     import duckdb
 
     try:
-        _create_part(con, part, source, renamed_ok=renamed_ok)
+        _create_part(con, part, source, renamed_ok=renamed_ok, typed=typed)
         return True
     except (duckdb.Error, _Unclean):
         con.execute(f"DROP TABLE IF EXISTS {part}")
@@ -174,14 +244,13 @@ def _load_json(
     warnings: list[DataWarning],
     originals: dict[str, str],
 ) -> list[str]:
-    full_scan = sum(p.stat().st_size for p in files) <= FULL_SCAN_BYTES
     part = name_part()
-    if _try_part(con, part, _read_json(files, full_scan=full_scan)):
+    if _try_json_part(con, part, files):
         return [part]
     parts = []
     for number, path in enumerate(files):
         part = name_part()
-        if _try_part(con, part, _read_json([path], full_scan=full_scan)):
+        if _try_json_part(con, part, [path]):
             parts.append(part)
             continue
         cleaned = staging / f"clean-{number}.jsonl"
@@ -193,8 +262,7 @@ def _load_json(
         warnings.extend(problems)
         originals[str(cleaned)] = str(path)
         # Cleaning gave each attribute one spelling: a ``foo_1`` left is the data's own.
-        cleaned_part = _read_json([cleaned], full_scan=True)
-        if kept and not _try_part(con, part, cleaned_part, renamed_ok=True):
+        if kept and not _try_json_part(con, part, [cleaned], renamed_ok=True):
             warnings.append(DataWarning(str(path), 0, "cannot load even after cleaning"))
         elif kept:
             parts.append(part)
@@ -221,7 +289,7 @@ def _load_parquet(
     return parts
 
 
-def _unified_type(types: set[str]) -> str:
+def unified_type(types: set[str]) -> str:
     if len(types) == 1:
         return next(iter(types))
     if all(t in _NUMERIC_TYPES or t.startswith("DECIMAL") for t in types):
@@ -243,72 +311,26 @@ def _combine(con: Any, target: str, parts: list[str]) -> None:
         for part in parts
     }
     # Parts may spell one attribute in other letter case (``Foo`` in one file, ``foo`` in
-    # another): one column, named as :func:`_spelling` says.
+    # another): one column, named as :func:`column_spelling` says.
     spellings: dict[str, list[str]] = {}
     wanted: dict[str, set[str]] = {}
     for schema in schemas.values():
         for column, column_type in schema.items():
             spellings.setdefault(column.lower(), []).append(column)
             wanted.setdefault(column.lower(), set()).add(column_type)
-    types = {key: _unified_type(found) for key, found in wanted.items()}
+    types = {key: unified_type(found) for key, found in wanted.items()}
     selects = []
     for part, schema in schemas.items():
         own = {column.lower(): column for column in schema}
         exprs = [
             f"CAST({quote_ident(own[key]) if key in own else 'NULL'} AS {t}) "
-            f"AS {quote_ident(_spelling(spellings[key]))}"
+            f"AS {quote_ident(column_spelling(spellings[key]))}"
             for key, t in types.items()
         ]
         selects.append(f"SELECT {', '.join(exprs)} FROM {part}")
     con.execute(f"CREATE TABLE {target} AS {' UNION ALL '.join(selects)}")
     for part in parts:
         con.execute(f"DROP TABLE {part}")
-
-
-def _write_junit(
-    files: list[Path], staging: Path, warnings: list[DataWarning], originals: dict[str, str]
-) -> Path | None:
-    events: list[dict[str, Any]] = []
-    for path in files:
-        found, problems = load_junit(path)
-        events.extend(found)
-        warnings.extend(problems)
-    if not events:
-        return None
-    unify_key_case(events)
-    out = staging / "junit.jsonl"
-    with out.open("w", encoding="utf-8") as sink:
-        for event in events:
-            sink.write(json.dumps(event, separators=(",", ":")) + "\n")
-    originals[str(out)] = "JUnit reports"
-    return out
-
-
-_GLOB_CHARACTERS = frozenset("*?[]{}")
-
-
-def _literal(files: list[Path], staging: Path, originals: dict[str, str]) -> list[Path]:
-    """``files`` with every name DuckDB would glob-expand (``a*.jsonl``) behind a plain link."""
-    plain = []
-    for number, path in enumerate(files):
-        if path.suffix == ".xml" or not _GLOB_CHARACTERS.intersection(str(path)):
-            plain.append(path)
-            continue
-        suffix = next((s for s in (*JSON_SUFFIXES, ".parquet") if path.name.endswith(s)), "")
-        link = staging / f"literal-{number}{suffix}"
-        try:
-            link.symlink_to(path.resolve())
-        except OSError:
-            shutil.copyfile(path, link)
-        originals[str(link)] = str(path)
-        plain.append(link)
-    return plain
-
-
-def _original(originals: dict[str, str], path: str) -> str:
-    while path in originals and originals[path] != path:
-        path = originals[path]
-    return path
 
 
 def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[DataWarning]:
@@ -320,11 +342,11 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
 
     warnings: list[DataWarning] = []
     originals: dict[str, str] = {}
-    files = _literal(files, staging, originals)
+    files = literal_paths(files, staging, originals)
     json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES)]
-    junit = _write_junit([p for p in files if p.suffix == ".xml"], staging, warnings, originals)
-    if junit is not None:
-        json_files.append(junit)
+    json_files += write_junit(
+        [p for p in files if p.suffix == ".xml"], staging, warnings, originals
+    )
     parts = (
         _load_json(con, json_files, name_part, staging, warnings, originals) if json_files else []
     )
@@ -333,6 +355,11 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
         parts += _load_parquet(con, parquet, name_part, warnings)
     con.execute(f"DROP TABLE IF EXISTS {target}")
     _combine(con, target, parts)
+    for staged in originals:  # rows read from a staged copy name the file they came from
+        con.execute(
+            f"UPDATE {target} SET {FILE_COLUMN} = ? WHERE {FILE_COLUMN} = ?",
+            [original_path(originals, staged), staged],
+        )
     dropped = con.execute(
         f"SELECT {FILE_COLUMN}, count(*) FROM {target} WHERE {TIME_COLUMN} IS NULL "
         "GROUP BY 1 ORDER BY 1"
@@ -349,4 +376,4 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
         )
     if dropped:
         con.execute(f"DELETE FROM {target} WHERE {TIME_COLUMN} IS NULL")
-    return [dataclasses.replace(w, path=_original(originals, w.path)) for w in warnings]
+    return [dataclasses.replace(w, path=original_path(originals, w.path)) for w in warnings]

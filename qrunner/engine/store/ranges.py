@@ -89,7 +89,7 @@ def _first_line(path: str, test: Callable[[dict[str, Any]], bool]) -> int:
             for number, line in enumerate(handle, start=1):
                 try:
                     record = json.loads(line)
-                except ValueError:
+                except (ValueError, RecursionError):
                     continue
                 if isinstance(record, dict) and test(record):
                     return number

@@ -10,7 +10,8 @@ Two layouts are read from every ``*.jsonl`` / ``*.json`` file under a directory:
   (a ``.json`` file may hold one page, a list of pages, or one page a line).
 
 Bad data never stops a run: the record is skipped with a :class:`DataWarning` naming the file and
-line (``records[i]`` says which record of a page).
+line (``records[i]`` says which record of a page) — a record whose data is nested deeper than
+:data:`~qrunner.limits.MAX_RECORD_DEPTH` too.
 """
 
 from __future__ import annotations
@@ -25,10 +26,17 @@ from typing import Any
 
 from qrunner.engine.base import DataWarning
 from qrunner.errors import DataError, LimitError
-from qrunner.limits import MAX_DATA_FILE_BYTES, read_regular_file
+from qrunner.limits import (
+    MAX_DATA_FILE_BYTES,
+    MAX_RECORD_DEPTH,
+    json_depth_exceeds,
+    read_regular_file,
+)
 
 _RECORD_NAME = re.compile(r"([^/]+)/results/([^/]+)/records/([^/]+)")
 _USECS_PER_DAY = 86_400_000_000
+_TOO_DEEP = f"nested deeper than {MAX_RECORD_DEPTH} levels (MAX_RECORD_DEPTH): skipped"
+_MAX_LIST_NESTING = 2  # a list of ListRecords pages, each a list: deeper is not a layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +87,9 @@ class _Loader:
                 if not e.msg.startswith("Extra data"):
                     self.warn(source, e.lineno, f"malformed JSON: {e.msg}")
                     return
+            except RecursionError:
+                self.warn(source, 1, _TOO_DEEP)
+                return
             else:
                 self.load_value(document, source, 1, "")
                 return
@@ -90,10 +101,15 @@ class _Loader:
             except json.JSONDecodeError as e:
                 self.warn(source, number, f"malformed JSON: {e.msg}")
                 continue
+            except RecursionError:
+                self.warn(source, number, _TOO_DEEP)
+                continue
             self.load_value(value, source, number, "")
 
     def load_value(self, value: Any, source: str, line: int, where: str) -> None:
-        if isinstance(value, list):
+        if isinstance(value, list) and where.count("[") >= _MAX_LIST_NESTING:
+            self.warn(source, line, f"{where}: lists nested too deep: not a Tekton record")
+        elif isinstance(value, list):
             for index, item in enumerate(value):
                 self.load_value(item, source, line, f"{where}[{index}]")
         elif isinstance(value, dict) and "records" in value:
@@ -151,6 +167,9 @@ class _Loader:
     def add(
         self, name: Any, data_type: str, data: dict[str, Any], source: str, line: int, where: str
     ) -> None:
+        if json_depth_exceeds(data, MAX_RECORD_DEPTH):
+            self.warn(source, line, f"{where}data {_TOO_DEEP}")
+            return
         if not isinstance(name, str) or not name:
             self.warn(source, line, f"{where}missing name")
             return

@@ -104,7 +104,9 @@ def test_properties_never_shadow_the_loaders_own_attributes(tmp_path: Path) -> N
     )
     write(
         data / "svc" / "one.xml",
-        f'<testsuite name="s" timestamp="2024-06-01T10:00:00Z"><properties>{props}</properties>'
+        # go.version: a go test report, where a repeated name is another execution (-count)
+        f'<testsuite name="s" timestamp="2024-06-01T10:00:00Z"><properties>{props}'
+        '<property name="go.version" value="go1.22.1"/></properties>'
         '<testcase name="t" classname="s" time="1"/>'
         '<testcase name="t" classname="s" time="1"><failure/></testcase></testsuite>',
     )
