@@ -14,6 +14,8 @@ Every error qrunner raises on purpose derives from :class:`QrunnerError`::
     ├── ScheduleError            2  unreadable cron, time zone, window, delay or --tick
     ├── StateError               2  a --due state file that cannot be read, written or locked
     ├── HistoryError             2  a history store or report that cannot be read or written
+    ├── NotifyError              2  a routing file, alert state or channel setting that cannot be
+    │                               used (at run time: a delivery outcome, exit 5 if gates passed)
     └── BackendError             3  the backend could not answer (after retries)
         ├── BackendUnavailable      connection refused/reset, timeouts, 5xx, 429 past the deadline
         └── BackendResponseError    4xx other than 400, or a response qrunner cannot parse
@@ -36,6 +38,7 @@ class ExitCode(IntEnum):
     SPEC_ERROR = 2
     BACKEND_ERROR = 3
     INTERNAL_ERROR = 4
+    NOTIFY_FAILED = 5  # the gates passed, but a notification was not delivered after retries
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,13 @@ class HistoryError(QrunnerError):
 
 
 class StateError(QrunnerError):
+    exit_code = ExitCode.SPEC_ERROR
+
+
+class NotifyError(QrunnerError):
+    """A routing file, an alert state or a channel's settings that cannot be used (a missing
+    env var: "set SLACK_WEBHOOK_URL"); the message says where."""
+
     exit_code = ExitCode.SPEC_ERROR
 
 

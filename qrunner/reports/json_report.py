@@ -5,7 +5,9 @@ keys), and each addition bumps ``minor_version`` (:data:`MINOR_VERSION`); removi
 a key, or changing its meaning, bumps ``version``. Minor versions: 0 the original keys; 1 adds
 ``minor_version``, ``shard``, and per spec ``tick``, ``window``, ``missed_ticks`` and
 ``error_code``; 2 adds ``run_id``, per spec ``owner``, and per check ``baseline``, ``change``,
-``zscore``, ``bands`` and ``groups``. ``observed``
+``zscore``, ``bands`` and ``groups``; 3 adds per spec ``notify`` (its notify blocks) and the
+run's ``notifications[]`` (one entry per event and destination: ``qrunner run --notify``
+writes the report, delivers, then rewrites it with this key added). ``observed``
 values are numbers in the check's ``unit`` (``null`` when nothing was measured); durations
 without a ``unit:`` are in seconds and ratios in percent. ``baseline`` is in the same unit;
 ``change`` is in percent. Per-group checks list every group under ``groups`` (the history
@@ -21,7 +23,7 @@ from typing import Any
 
 from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, RunResult, SpecOutcome
 
-MINOR_VERSION = 2
+MINOR_VERSION = 3
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -86,6 +88,7 @@ def _spec(spec: SpecOutcome) -> dict[str, Any]:
         "missed_ticks": [format_timestamp(t) for t in spec.missed_ticks],
         "error_code": int(spec.error_code) if spec.error_code is not None else None,
         "owner": spec.owner,
+        "notify": spec.notify,
     }
 
 
@@ -103,6 +106,7 @@ def report_data(run: RunResult) -> dict[str, Any]:
         "shard": {"index": run.shard[0], "count": run.shard[1]} if run.shard else None,
         "run_id": run.run_id,
         "specs": [_spec(s) for s in run.specs],
+        "notifications": [],
     }
 
 

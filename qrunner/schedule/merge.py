@@ -99,6 +99,7 @@ def _spec(data: dict[str, Any]) -> SpecOutcome:
         window=(_time(window["start"]), _time(window["end"])) if window else None,
         missed_ticks=[_time(t) for t in data.get("missed_ticks", [])],
         owner=data.get("owner"),
+        notify=data.get("notify"),
     )
 
 
