@@ -170,7 +170,7 @@ class StateFile:
     @contextlib.contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         """Hold the lock, yield the state; what the block leaves in it is written back."""
-        
+
         try:
             with locked_update(self.path, self.read) as data:
                 yield data
