@@ -1,0 +1,265 @@
+"""Which events a run owes: per incident, per tick, in tick order.
+
+An incident is one check of one spec on one target (a spec's error: check ``*``). A failure
+incident goes ``pending`` on a failing tick, ``open`` (``firing``) after ``for`` failing ticks in
+a row, ``escalated`` when it turns from warn to fail while open, and closes (``resolved``) after
+``resolve_after`` passing ticks in a row. ``error`` (could not judge) is an incident of its own
+kind: it opens with ``error`` and closes with ``resolved`` at the next judged tick; an error or
+``no_data`` tick leaves a failure incident's streaks alone. Shadow checks and ``notify: false``
+never notify.
+
+A tick the state has already seen (``last_tick``) is skipped, so re-running a tick or replaying
+a report announces nothing again. A run holding several ticks of a spec (a catch-up) reports
+the *net* change per incident: one event, not one per tick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from qrunner.notify.facts import Settings, check_facts, settings_for
+from qrunner.notify.model import CheckFacts, Event, EventKind, IncidentKey
+from qrunner.notify.routes import Subject
+
+FAILING = {"fail": "fail", "warn": "warn"}
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """An event the run owes, what routes match on, and its incident in the state (if any)."""
+
+    event: Event
+    subject: Subject
+    incident: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Observation:
+    key: IncidentKey
+    kind: str  # "failure" | "error"
+    status: str  # pass | warn | fail | error | no_data
+    tick: str
+    facts: CheckFacts
+    settings: Settings
+    subject: Subject
+
+
+def decide(report: Mapping[str, Any], state: dict[str, Any]) -> tuple[list[Decided], list[Decided]]:
+    """The events ``report`` owes given ``state``, which is updated to after the report; and
+    the incidents still open without an event (``reminder`` stands in: the fan-out decides
+    whether a destination is owed a reminder, or a late ``firing``)."""
+    decided: list[Decided] = []
+    ongoing: list[Decided] = []
+    observations: dict[str, list[_Observation]] = {}
+    through = state.setdefault("decided", {})  # per target/spec: the newest tick decided
+    for spec in sorted(report.get("specs", []), key=lambda s: s.get("tick") or report["at"]):
+        tick = spec.get("tick") or report["at"]
+        done = f"{report.get('target', '')}/{spec['name']}"
+        if through.get(done) is not None and tick <= through[done]:
+            continue  # decided by an earlier run: a re-run tick or a replayed report
+        through[done] = tick
+        for observation in _observe(report, spec, tick):
+            observations.setdefault(observation.key.id, []).append(observation)
+        decided += _one_shots(report, spec, tick)
+    incidents = state.setdefault("incidents", {})
+    for incident_id, seen in observations.items():
+        before = incidents.get(incident_id)
+        was_open = bool(before and before["status"] == "open")
+        was_level = before.get("level") if before else None
+        entry = dict(before) if before else None
+        kinds: list[Event] = []
+        for observation in seen:
+            entry, event = _step(entry, observation)
+            if event is not None:
+                kinds.append(event)
+        if entry is None:
+            incidents.pop(incident_id, None)
+        else:
+            incidents[incident_id] = entry
+        net = _net(kinds, was_open=was_open, was_level=was_level, entry=entry)
+        if net is not None:
+            decided.append(Decided(net, _subject(seen[-1], entry), incident_id))
+        elif (
+            entry is not None and entry["status"] == "open" and entry["last_tick"] == seen[-1].tick
+        ):
+            event = _event(EventKind.REMINDER, entry, seen[-1])
+            ongoing.append(Decided(event, _subject(seen[-1], entry), incident_id))
+    return sorted(decided, key=_order), sorted(ongoing, key=_order)
+
+
+def _order(item: Decided) -> tuple[str, str, str]:
+    return (item.event.tick or "", item.event.key.spec, item.event.key.check)
+
+
+def _subject(observation: _Observation, entry: Mapping[str, Any] | None) -> Subject:
+    level = (entry or {}).get("level") or ("error" if observation.kind == "error" else "fail")
+    return replace(observation.subject, status=level)
+
+
+def _observe(
+    report: Mapping[str, Any], spec: Mapping[str, Any], tick: str
+) -> Iterator[_Observation]:
+    target = str(report.get("target", ""))
+    name = str(spec["name"])
+    base = Subject(
+        spec=name, target=target, owner=spec.get("owner"), tags=tuple(spec.get("tags", []))
+    )
+    spec_settings = settings_for(spec, None)
+    spec_key = IncidentKey(target, name, "*", "error")
+    if spec.get("error") is not None:
+        if not spec_settings.off:
+            facts = check_facts(spec, None)
+            subject = replace(base, severity=spec_settings.severity, status="error")
+            yield _Observation(spec_key, "error", "error", tick, facts, spec_settings, subject)
+        return
+    facts = check_facts(spec, None)
+    yield _Observation(spec_key, "error", "pass", tick, facts, spec_settings, base)
+    for check in spec.get("checks", []):
+        settings = settings_for(spec, check["name"])
+        if settings.off or check.get("mode") == "shadow":
+            continue
+        key = IncidentKey(target, name, str(check["name"]))
+        facts = check_facts(spec, check)
+        subject = replace(base, check=key.check, severity=settings.severity)
+        status = str(check.get("status"))
+        error_status = "error" if status == "error" else "pass"
+        error_key = IncidentKey(target, name, key.check, "error")
+        yield _Observation(error_key, "error", error_status, tick, facts, settings, subject)
+        if status != "error":
+            yield _Observation(key, "failure", status, tick, facts, settings, subject)
+
+
+def _one_shots(report: Mapping[str, Any], spec: Mapping[str, Any], tick: str) -> list[Decided]:
+    """A scheduled report and missed ticks: owed once per tick, no incident."""
+    settings = settings_for(spec, None)
+    if settings.off:
+        return []
+    target = str(report.get("target", ""))
+    key = IncidentKey(target, str(spec["name"]), "*")
+    subject = Subject(
+        spec=key.spec,
+        target=target,
+        owner=spec.get("owner"),
+        tags=tuple(spec.get("tags", [])),
+        severity=settings.severity,
+    )
+    common: dict[str, Any] = {
+        "owner": spec.get("owner"),
+        "severity": settings.severity,
+        "runbook": settings.runbook,
+    }
+    found = []
+    if settings.report:
+        facts = check_facts(spec, None)
+        event = Event(key, EventKind.REPORT, tick, facts, **common)
+        found.append(Decided(event, subject))
+    if spec.get("missed_ticks"):
+        facts = check_facts(spec, None)
+        missed = tuple(spec["missed_ticks"])
+        found.append(
+            Decided(
+                Event(key, EventKind.MISSED, tick, facts, missed_ticks=missed, **common), subject
+            )
+        )
+    return found
+
+
+def _event(kind: EventKind, entry: Mapping[str, Any], observation: _Observation) -> Event:
+    settings = observation.settings
+    return Event(
+        key=observation.key,
+        kind=kind,
+        tick=observation.tick,
+        facts=observation.facts,
+        owner=observation.subject.owner,
+        severity=settings.severity,
+        runbook=settings.runbook,
+        since=entry.get("since"),
+        ticks_failing=int(entry.get("fail_streak", 0)),
+    )
+
+
+def _step(
+    entry: dict[str, Any] | None, seen: _Observation
+) -> tuple[dict[str, Any] | None, Event | None]:
+    """One tick of one incident: its new state entry (``None``: closed) and its event."""
+    if seen.kind == "error":
+        if seen.status == "error":
+            if entry is None:
+                entry = _new_entry(seen, "error")
+                entry["status"] = "open"
+                entry["last_tick"] = seen.tick
+                return entry, _event(EventKind.ERROR, entry, seen)
+            entry["last_tick"] = seen.tick
+            entry["fail_streak"] += 1
+            return entry, None
+        if entry is None:
+            return None, None
+        return None, _event(EventKind.RESOLVED, entry, seen)
+    level = FAILING.get(seen.status)
+    if level is not None:
+        entry = entry or _new_entry(seen, level)
+        entry.update(last_tick=seen.tick, pass_streak=0, fail_streak=entry["fail_streak"] + 1)
+        if entry["status"] == "pending":
+            entry["level"] = "fail" if "fail" in (entry["level"], level) else level
+            if entry["fail_streak"] >= seen.settings.for_:
+                entry["status"] = "open"
+                return entry, _event(EventKind.FIRING, entry, seen)
+        elif level == "fail" and entry["level"] == "warn":
+            entry["level"] = "fail"
+            return entry, _event(EventKind.ESCALATED, entry, seen)
+        return entry, None
+    if entry is None or seen.status != "pass":
+        if entry is not None:
+            entry["last_tick"] = seen.tick
+        return entry, None  # no_data: neither failing nor passing
+    entry.update(last_tick=seen.tick, pass_streak=entry["pass_streak"] + 1)
+    if entry["status"] == "pending":
+        return None, None
+    if entry["pass_streak"] >= seen.settings.resolve_after:
+        return None, _event(EventKind.RESOLVED, entry, seen)
+    return entry, None
+
+
+def _new_entry(seen: _Observation, level: str) -> dict[str, Any]:
+    key = seen.key
+    return {
+        "key": [key.target, key.spec, key.check, key.group], "kind": seen.kind,
+        "status": "pending", "level": level, "since": seen.tick, "last_tick": None,
+        "fail_streak": 0, "pass_streak": 0, "owner": seen.subject.owner, "destinations": {},
+    }  # fmt: skip
+
+
+def _net(
+    events: list[Event], *, was_open: bool, was_level: str | None, entry: Mapping[str, Any] | None
+) -> Event | None:
+    """A catch-up's events of one incident collapsed into its net change (at most one)."""
+    if not events:
+        return None
+    last = events[-1]
+    is_open = bool(entry and entry["status"] == "open")
+    if not was_open and is_open:
+        assert entry is not None
+        opening = EventKind.ERROR if entry["kind"] == "error" else EventKind.FIRING
+        return replace(
+            last, kind=opening, since=entry.get("since"), ticks_failing=int(entry["fail_streak"])
+        )
+    if was_open and not is_open:
+        resolved = [e for e in events if e.kind is EventKind.RESOLVED]
+        return resolved[-1] if resolved else None
+    if (
+        was_open
+        and is_open
+        and entry is not None
+        and was_level == "warn"
+        and entry["level"] == "fail"
+    ):
+        return replace(
+            last,
+            kind=EventKind.ESCALATED,
+            since=entry.get("since"),
+            ticks_failing=int(entry["fail_streak"]),
+        )
+    return None
