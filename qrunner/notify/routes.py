@@ -8,13 +8,12 @@ route — errors are routed apart from failures. The default route takes everyth
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from qrunner.notify.routing import Match, Routing, Silence
+from qrunner.notify.routing import Routing, Silence, matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,24 +42,6 @@ class Hop:
     destination: str
     route: int  # index in ``routes`` (the default route's included)
     renotify: timedelta | None
-
-
-def _glob(pattern: str, value: str | None) -> bool:
-    return value is not None and fnmatch.fnmatchcase(value, pattern)
-
-
-def matches(match: Match, fields: Mapping[str, Any]) -> bool:
-    """Every field the match gives holds (globs for names; ``tag`` any of the tags)."""
-    for name in ("owner", "spec", "check", "target", "severity"):
-        pattern = getattr(match, name)
-        if pattern is not None and not _glob(pattern, fields.get(name)):
-            return False
-    if match.tag is not None and not any(_glob(match.tag, t) for t in fields.get("tags", ())):
-        return False
-    if "status" in fields:  # silences leave it out: they hold whatever the status
-        wanted = [match.status] if isinstance(match.status, str) else match.status or ["fail"]
-        return fields["status"] in wanted
-    return True
 
 
 def route(routing: Routing, subject: Subject) -> list[Hop]:

@@ -9,7 +9,8 @@ all; a run refuses the file on the first.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import fnmatch
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -108,6 +109,24 @@ class Routing:
     @property
     def default_route(self) -> Route:
         return next(r for r in self.config.routes if r.default is not None)
+
+
+def _glob(pattern: str, value: str | None) -> bool:
+    return value is not None and fnmatch.fnmatchcase(value, pattern)
+
+
+def matches(match: Match, fields: Mapping[str, Any]) -> bool:
+    """Every field the match gives holds (globs for names; ``tag`` any of the tags)."""
+    for name in ("owner", "spec", "check", "target", "severity"):
+        pattern = getattr(match, name)
+        if pattern is not None and not _glob(pattern, fields.get(name)):
+            return False
+    if match.tag is not None and not any(_glob(match.tag, t) for t in fields.get("tags", ())):
+        return False
+    if "status" in fields:  # silences leave it out: they hold whatever the status
+        wanted = [match.status] if isinstance(match.status, str) else match.status or ["fail"]
+        return fields["status"] in wanted
+    return True
 
 
 def channel_types() -> Mapping[str, Any]:
@@ -285,8 +304,6 @@ def _check_silences(doc: YamlDocument, config: RoutingFile, now: datetime) -> li
 def _unrouted_owners(
     doc: YamlDocument, config: RoutingFile, spec_owners: Mapping[str, Location]
 ) -> list[Diagnostic]:
-    from qrunner.notify.routes import matches
-
     warnings = []
     for owner, location in sorted(spec_owners.items()):
         routed = any(
@@ -308,3 +325,15 @@ def _unrouted_owners(
                 )
             )
     return warnings
+
+
+def spec_owners(paths: Sequence[Path]) -> dict[str, Location]:
+    """Each owner named by a spec under ``paths``, and where (its first mention)."""
+    from qrunner.spec.loader import load_specs
+
+    owners: dict[str, Location] = {}
+    for loaded in load_specs(paths).specs:
+        owner = loaded.spec.owner
+        if owner and owner not in owners:
+            owners[owner] = loaded.locate(("owner",))
+    return owners

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, RunResult, SpecOutcome
@@ -116,3 +117,26 @@ class JsonReporter:
 
     def render(self, run: RunResult) -> str:
         return json.dumps(report_data(run), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def read_report_data(path: Path) -> dict[str, Any]:
+    """A ``--report json`` file's data, refusing what is not a version-1 report."""
+    from qrunner.errors import LimitError, UsageError
+    from qrunner.limits import open_regular_file
+
+    try:
+        with open_regular_file(path) as source:  # a FIFO would block the reader forever
+            data = json.loads(source.read().decode("utf-8"))
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+    except LimitError as e:
+        raise UsageError(f"{path}: cannot read: {e}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: not a JSON report: {e}") from None
+    if not isinstance(data, dict) or "version" not in data:
+        raise UsageError(f"{path}: not a qrunner JSON report (no top-level version)")
+    if data["version"] != 1:
+        raise UsageError(
+            f"{path}: a JSON report of version {data['version']!r}; this qrunner reads version 1"
+        )
+    return data
