@@ -337,3 +337,10 @@ def spec_owners(paths: Sequence[Path]) -> dict[str, Location]:
         if owner and owner not in owners:
             owners[owner] = loaded.locate(("owner",))
     return owners
+
+
+def check_routing(path: Path, paths: Sequence[Path]) -> list[Diagnostic]:
+    """``qrunner validate --notify``: the routing file's errors, or its warnings (owners of
+    the specs under ``paths`` that no route of their own takes)."""
+    routing, problems = load_routing(path, spec_owners=spec_owners(paths))
+    return problems if routing is None else routing.warnings
