@@ -65,6 +65,20 @@ MAX_OUTBOX_EVENTS = 10_000  # undelivered events kept; the oldest go first, coun
 MAX_RESET_NAMES = 20  # incidents a state-reset summary names (then "and N more")
 
 
+# --- notification channels ------------------------------------------------------------------
+NOTIFY_MAX_ATTEMPTS = 4  # tries of one request to a destination (network errors, 5xx, 429)
+NOTIFY_REQUEST_SECONDS = 15.0  # one request to a destination, within the notify step's budget
+NOTIFY_OFFENDERS_SHOWN = 5  # offenders a message lists (then "and N more")
+NOTIFY_NAME_CHARS = 200  # a name or group from data, as a message quotes it
+SLACK_MAX_BLOCKS = 50  # Block Kit blocks in one Slack message (Slack's own limit)
+SLACK_MAX_SECTION_CHARS = 3_000  # one section's text (Slack's own limit)
+SLACK_MAX_TEXT_CHARS = 3_000  # a Slack message's text fallback (notification previews)
+SLACK_POST_INTERVAL_SECONDS = 1.0  # between two posts to one Slack webhook (Slack's pacing)
+GITHUB_MAX_TITLE_CHARS = 256  # an issue title (GitHub's own limit)
+GITHUB_MAX_BODY_CHARS = 65_000  # an issue body or comment (GitHub refuses over 65,536)
+GITHUB_MAX_LIST_PAGES = 10  # pages of 100 open issues listed to find incidents by marker
+
+
 def excerpt(text: str, limit: int = MESSAGE_EXCERPT_CHARS) -> str:
     """``text`` cut to ``limit`` characters, marking the cut: what messages quote."""
     if len(text) <= limit:

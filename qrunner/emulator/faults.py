@@ -2,16 +2,19 @@
 
 A :class:`FaultScript` holds :class:`Fault` entries and emulated server-side :class:`RateLimit`
 windows. A fault applies to one endpoint (``ci_tests``, ``ci_pipelines``, ``spans``,
-``tekton``, ``prodlytics``) or to all (``endpoint=None``), optionally only to requests whose
-body or query string contains ``match``, for the next ``times`` matching requests or for every
-one (``times=None``)::
+``tekton``, ``prodlytics``; the notification fakes' ``github``, ``slack``, ``webhook``) or to
+all (``endpoint=None``), optionally only to requests whose body or query string contains
+``match`` (for the notification fakes, also ``"METHOD /path"``: ``match="POST /repos"``), for
+the next ``times`` matching requests or for every one (``times=None``)::
 
     script.add(Fault("status", status=503, times=2))            # a burst of two 503s
     script.add(Fault("latency", delay=0.05))                     # every request, 50 ms
     script.add(Fault("rate_limited", endpoint="spans", retry_after="2"))
     script.limit(RateLimit(limit=30, period=10))                 # a real server-side limit
+    script.add(Fault("secondary_limit", endpoint="github", retry_after="30", times=1))
 
-The second half of the module acts faults out on the wire (:func:`act_out`).
+The second half of the module acts faults out on the wire (:func:`act_out`), in each
+endpoint's own words (:mod:`qrunner.emulator.dialects`).
 """
 
 from __future__ import annotations
@@ -26,10 +29,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from typing import Any, Literal
 
+from qrunner.emulator.dialects import dialect_of
+
 FaultKind = Literal[
     "latency",  # wait ``delay`` seconds, then answer normally (combines with one other fault)
     "status",  # answer ``status`` (default 500) with an API-shaped error body
-    "rate_limited",  # 429 with X-RateLimit-* headers (``reset``) and/or ``retry_after``
+    "rate_limited",  # 429 with X-RateLimit-* headers (``reset``) and/or ``retry_after``;
+    # GitHub: ``status`` (default 403) with x-ratelimit-remaining 0; Slack: Retry-After always
+    "secondary_limit",  # 403 with ``retry_after`` (default 60 s): GitHub's secondary limit
     "hang",  # never answer; the connection stays open until the client gives up
     "reset",  # drop the connection with a TCP reset, no answer
     "truncate",  # 200 with the real body cut in half (a valid Content-Length for the cut)
@@ -37,7 +44,7 @@ FaultKind = Literal[
     "html",  # ``status`` (default 502) with an HTML error page, as proxies send
     "partial",  # the real answer with ``meta.status: timeout`` and a warning (Datadog only)
     "unauthorized",  # 401
-    "forbidden",  # 403 naming a missing permission
+    "forbidden",  # 403 naming a missing permission (GitHub: not accessible by integration)
 ]
 
 
@@ -60,22 +67,6 @@ class Fault:
         if self.match is not None and self.match not in text:
             return False
         return self.times is None or self.hits < self.times
-
-    def rate_limit_headers(self) -> dict[str, str]:
-        headers = dict(self.headers)
-        if self.retry_after is not None:
-            headers["Retry-After"] = self.retry_after
-        if self.reset is not None:
-            headers.update(
-                {
-                    "X-RateLimit-Limit": "100",
-                    "X-RateLimit-Period": "60",
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset": str(math.ceil(self.reset)),
-                    "X-RateLimit-Name": "emulated_fault",
-                }
-            )
-        return headers
 
 
 @dataclass
@@ -176,23 +167,9 @@ _HTML_PAGE = (
 )
 
 
-def error_body(endpoint: str, status: int, text: str) -> dict[str, Any]:
-    """An error in the endpoint's own shape."""
-    if endpoint == "tekton":
-        code = {401: 16, 403: 7, 404: 5, 429: 8, 501: 12, 503: 14}.get(status, 13)
-        return {"code": 3 if status == 400 else code, "message": text}
-    if endpoint == "prodlytics":
-        return {"errors": [{"status": str(status), "title": _title(status), "detail": text}]}
-    return {"errors": [text]}
-
-
-def _title(status: int) -> str:
-    from http import HTTPStatus
-
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
+def error_body(endpoint: str, status: int, text: str) -> Any:
+    """An error in the endpoint's own shape (a ``str`` for plain-text services)."""
+    return dialect_of(endpoint).body(status, text)
 
 
 def send(
@@ -203,6 +180,8 @@ def send(
     content_type: str = "application/json",
 ) -> int:
     """Write one complete answer; a client that went away is not an error here."""
+    if isinstance(body, str):
+        body, content_type = body.encode(), "text/plain; charset=utf-8"
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     try:
         handler.send_response(status)
@@ -237,10 +216,14 @@ def act_out(
         handler.connection.close()
         handler.close_connection = True
         return 0
+    dialect = dialect_of(endpoint)
     headers = {**headers, **fault.headers}
     if kind == "rate_limited":
-        headers.update(fault.rate_limit_headers())
-        return send(handler, 429, error_body(endpoint, 429, "Too many requests"), headers)
+        status, extra, text = dialect.rate_limited(fault.status, fault.retry_after, fault.reset)
+        return send(handler, status, dialect.body(status, text), {**headers, **extra})
+    if kind == "secondary_limit":
+        headers["retry-after"] = fault.retry_after or "60"
+        return send(handler, 403, dialect.body(403, dialect.secondary_limit), headers)
     if kind == "non_json":
         return send(handler, fault.status or 200, b"upstream said: OK", headers, "text/plain")
     if kind == "html":
@@ -248,13 +231,11 @@ def act_out(
         page = _HTML_PAGE.format(status=status).encode()
         return send(handler, status, page, headers, "text/html")
     if kind == "unauthorized":
-        text = "permission denied" if endpoint == "tekton" else "Unauthorized"
-        return send(handler, 401, error_body(endpoint, 401, text), headers)
+        return send(handler, 401, dialect.body(401, dialect.unauthorized), headers)
     if kind == "forbidden":
-        text = "Forbidden: this application key lacks the ci_visibility_read permission"
-        return send(handler, 403, error_body(endpoint, 403, text), headers)
+        return send(handler, 403, dialect.body(403, dialect.forbidden), headers)
     status = fault.status or 500
-    return send(handler, status, error_body(endpoint, status, "emulated failure"), headers)
+    return send(handler, status, dialect.body(status, "emulated failure"), headers)
 
 
 def alter_answer(fault: Fault | None, body: Any) -> bytes:
