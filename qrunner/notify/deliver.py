@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
+from qrunner.errors import NotifyError
 from qrunner.notify.model import Channel, Delivery, Envelope, Outcome
 from qrunner.secrets import redact
 
@@ -40,6 +41,13 @@ def _complete(envelope: Envelope, deliveries: Sequence[Delivery]) -> list[Delive
     return found
 
 
+def _close(channel: Channel) -> None:
+    """Channels holding an HTTP client release it (``close`` is optional in the protocol)."""
+    close = getattr(channel, "close", None)
+    if callable(close):
+        close()
+
+
 def deliver_all(
     envelopes: Sequence[Envelope],
     build: Callable[[str], Channel],
@@ -52,9 +60,16 @@ def deliver_all(
     def one(envelope: Envelope) -> list[Delivery]:
         try:
             channel = build(envelope.destination)
-            return _complete(envelope, channel.deliver(envelope, deadline=deadline))
         except Exception as e:  # isolation: one destination's problem is its own outcome
+            return _failed(
+                envelope, f"{type(e).__name__}: {e}" if not isinstance(e, NotifyError) else str(e)
+            )
+        try:
+            return _complete(envelope, channel.deliver(envelope, deadline=deadline))
+        except Exception as e:
             return _failed(envelope, f"{type(e).__name__}: {e}")
+        finally:
+            _close(channel)
 
     if not envelopes:
         return []
@@ -83,7 +98,11 @@ def render_all(
     rendered: dict[str, str] = {}
     for envelope in envelopes:
         try:
-            messages = build(envelope.destination).render(envelope)
+            channel = build(envelope.destination)
+            try:
+                messages = channel.render(envelope)
+            finally:
+                _close(channel)
         except Exception as e:
             deliveries += _failed(envelope, f"{type(e).__name__}: {e}")
             continue

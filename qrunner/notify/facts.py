@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from qrunner.judge.units import format_quantity
+from qrunner.limits import NOTIFY_OFFENDERS_SHOWN
 from qrunner.notify.model import CheckFacts, Offender
-
-TOP_OFFENDERS = 5  # a message lists this many offenders, then "and N more"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +73,7 @@ def check_facts(spec: Mapping[str, Any], check: Mapping[str, Any] | None) -> Che
         baseline=_baseline(check),
         offenders=tuple(
             Offender(_by(o.get("by", {})), format_quantity(o.get("observed"), unit))
-            for o in offenders[:TOP_OFFENDERS]
+            for o in offenders[:NOTIFY_OFFENDERS_SHOWN]
         ),
         offenders_total=len(offenders),
         message=check.get("message") or None,

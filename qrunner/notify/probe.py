@@ -3,7 +3,6 @@ why) and ``qrunner notify test CHANNEL`` (a marked sample, really sent)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,12 +43,12 @@ def _path(routing: Routing) -> Path:
 def send_test(routing: Routing, name: str, environ: Mapping[str, str]) -> tuple[bool, str]:
     """Deliver one ``test`` event to channel ``name``: ``(delivered, what happened)``."""
     from qrunner.errors import NotifyError
+    from qrunner.notify.deliver import deliver_all
 
     if name not in routing.types:
         known = ", ".join(sorted(routing.types))
         raise NotifyError(f"{routing.path}: no channel {name!r}; channels: {known}")
     kind = channel_types()[routing.types[name]]
-    channel = kind(name, routing.settings[name], environ)
     at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     facts = CheckFacts(
         status="pass", observed=None, threshold=None, baseline=None,
@@ -57,9 +56,11 @@ def send_test(routing: Routing, name: str, environ: Mapping[str, str]) -> tuple[
     )  # fmt: skip
     event = Event(IncidentKey("test", "qrunner-notify-test", "sample"), EventKind.TEST, at, facts)
     envelope = Envelope(name, (event,), {}, Links(), run_id=f"test-{at}")
-    deliveries = channel.deliver(envelope, deadline=time.monotonic() + NOTIFY_BUDGET_SECONDS)
-    if not deliveries:
-        return False, f"{name}: the channel reported nothing"
+    deliveries = deliver_all(
+        [envelope],
+        lambda destination: kind(destination, routing.settings[destination], environ),
+        budget=NOTIFY_BUDGET_SECONDS,
+    )
     d = deliveries[0]
     ok = d.outcome is Outcome.SENT
     detail = f" ({d.url})" if d.url else ""

@@ -90,23 +90,8 @@ def registry(inbox: Inbox) -> dict[str, RecordingType]:
     return {"github-issues": kind, "slack": kind, "webhook": kind}
 
 
-ROUTING = """\
-version: 1
-channels:
-  gh:    {type: github-issues, labels: [qrunner]}           # GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL
-  chat:  {type: slack, url_env: SLACK_WEBHOOK_URL}           # secrets only by env var name
-  hook:  {type: webhook, url_env: GATES_HOOK_URL, secret_env: GATES_HOOK_SECRET}
-owners:
-  team-platform: {slack: "<!subteam^S0123ABC>", github: "@acme/platform"}
-routes:                        # first match wins; `continue: true` fans out
-  - match: {owner: team-platform}
-    to: [gh, chat]
-  - default: [gh]              # required: an unrouted owner is never dropped
-silences:
-  - match: {spec: pipeline-duration-p90}
-    until: 2026-12-15T00:00:00Z     # required and capped; expiry is announced
-    reason: runner migration
-"""
+# The routing file of issue 20, exactly as the issue writes it (the repository's example).
+ROUTING = (Path(__file__).resolve().parents[2] / "notify.yaml").read_text(encoding="utf-8")
 
 ENV = {
     "SLACK_WEBHOOK_URL": "https://hooks.example/T0/B0/abcdef",

@@ -138,7 +138,8 @@ def test_catch_up_collapses_to_one_event_per_incident(tmp_path: Path) -> None:
 def test_warn_reaches_only_routes_that_ask_and_escalation_fires_the_others(tmp_path: Path) -> None:
     routing = ROUTING.replace(
         "  - match: {owner: team-platform}\n",
-        "  - match: {owner: team-platform, status: [warn, fail]}\n    to: [chat]\n    continue: true\n"
+        "  - match: {owner: team-platform, status: [warn, fail]}\n"
+        "    to: [chat]\n    continue: true\n"
         "  - match: {owner: team-platform}\n",
     )
     h = Harness(tmp_path, routing)
