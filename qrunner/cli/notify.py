@@ -153,7 +153,7 @@ def routes(
     """
     from qrunner.notify.probe import explain_routes
     from qrunner.notify.routes import Subject
-    from qrunner.notify.routing import read_routing
+    from qrunner.notify.routing_file import read_routing
 
     subject = Subject(
         spec=spec_name, check=check, target=target, owner=owner, tags=tags,
@@ -173,7 +173,7 @@ def test_channel(channel: str, notify_path: Path) -> None:
       qrunner notify test chat --notify .qrunner/notify.yaml
     """
     from qrunner.notify.probe import send_test
-    from qrunner.notify.routing import read_routing
+    from qrunner.notify.routing_file import read_routing
 
     ok, line = send_test(read_routing(notify_path), channel, dict(os.environ))
     click.echo(inert(line), err=not ok)

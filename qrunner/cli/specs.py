@@ -55,7 +55,7 @@ def validate(
     click.echo(inert_json(text) if fmt == "json" else inert(text), nl=False)
     routing_failed = False
     if notify_path is not None:
-        from qrunner.notify.routing import check_routing
+        from qrunner.notify.routing_file import check_routing
 
         for problem in check_routing(notify_path, spec_paths(paths)):
             routing_failed |= problem.severity == "error"

@@ -39,7 +39,7 @@ def notify_after_run(
 ) -> int:
     """Deliver what ``data`` (the run's JSON report data) owes; the run's final exit code."""
     from qrunner.notify.pipeline import NotifyOptions, notify_report
-    from qrunner.notify.routing import read_routing
+    from qrunner.notify.routing_file import read_routing
 
     try:
         routing = read_routing(request.routing)
@@ -109,7 +109,7 @@ def notify_report_file(
     add ``notifications`` to it; 5 when something was not delivered, else 0. ``--dry-run``
     renders into ``out`` and changes neither the state nor the report."""
     from qrunner.notify.pipeline import NotifyOptions, notify_report
-    from qrunner.notify.routing import read_routing
+    from qrunner.notify.routing_file import read_routing
     from qrunner.reports.json_report import read_report_data
 
     data = read_report_data(path)

@@ -186,3 +186,23 @@ def test_shards_never_notify_on_their_own(run_cli: Any, tmp_path: Path) -> None:
     routing.write_text(ROUTING)
     result = run_cli("run", str(tmp_path), "--shard", "1/2", "--notify", str(routing), expect=2)
     assert "shards never notify" in result.stderr
+
+
+def test_notify_test_sends_a_marked_sample(
+    run_cli: Any, tmp_path: Path, sample_dir: Path, fakes: tuple[GitHubFake, SlackFake]
+) -> None:
+    gh, slack = fakes
+    gate = Gate(run_cli, tmp_path, sample_dir, gh, slack)
+    result = run_cli(
+        "notify", "test", "chat", "--notify", str(gate.routing), expect=0, env=gate.env
+    )
+    assert "chat: sent" in result.stdout
+    assert len(slack.messages) == 1 and "test" in json.dumps(slack.messages[0]).lower()
+    slack.state = "removed"
+    result = run_cli(
+        "notify", "test", "chat", "--notify", str(gate.routing), expect=5, env=gate.env
+    )
+    assert "rejected" in result.stderr and slack.webhook_url not in result.stderr
+    env = gate.env | {"SLACK_WEBHOOK_URL": ""}
+    result = run_cli("notify", "test", "chat", "--notify", str(gate.routing), expect=5, env=env)
+    assert "set SLACK_WEBHOOK_URL" in result.stderr

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from qrunner.notify.pipeline import NotifyOptions, NotifyResult, notify_report
-from qrunner.notify.routing import read_routing
+from qrunner.notify.routing_file import read_routing
 from tests.notify.doubles import (
     ENV,
     ROUTING,
