@@ -79,13 +79,12 @@ def decide(report: Mapping[str, Any], state: dict[str, Any]) -> tuple[list[Decid
         else:
             incidents[incident_id] = entry
         net = _net(kinds, was_open=was_open, was_level=was_level, entry=entry)
-        if net is not None:
-            decided.append(Decided(net, _subject(seen[-1], entry), incident_id))
-        elif (
-            entry is not None and entry["status"] == "open" and entry["last_tick"] == seen[-1].tick
-        ):
+        subject = _subject(seen[-1], entry)
+        decided += [Decided(event, subject, incident_id) for event in net]
+        opened = any(e.kind in (EventKind.FIRING, EventKind.ERROR) for e in net)
+        if entry is not None and entry["status"] == "open" and not opened:
             event = _event(EventKind.REMINDER, entry, seen[-1])
-            ongoing.append(Decided(event, _subject(seen[-1], entry), incident_id))
+            ongoing.append(Decided(event, subject, incident_id))
     return sorted(decided, key=_order), sorted(ongoing, key=_order)
 
 
@@ -234,21 +233,22 @@ def _new_entry(seen: _Observation, level: str) -> dict[str, Any]:
 
 def _net(
     events: list[Event], *, was_open: bool, was_level: str | None, entry: Mapping[str, Any] | None
-) -> Event | None:
-    """A catch-up's events of one incident collapsed into its net change (at most one)."""
+) -> list[Event]:
+    """A catch-up's events of one incident collapsed into its net change: at most one event,
+    except an incident that closed and opened again within the run, whose ``resolved`` is
+    kept (the reopened one is a new incident: the fan-out owes it a ``firing``)."""
     if not events:
-        return None
+        return []
     last = events[-1]
     is_open = bool(entry and entry["status"] == "open")
+    resolved = [e for e in events if e.kind is EventKind.RESOLVED]
     if not was_open and is_open:
         assert entry is not None
         opening = EventKind.ERROR if entry["kind"] == "error" else EventKind.FIRING
-        return replace(
-            last, kind=opening, since=entry.get("since"), ticks_failing=int(entry["fail_streak"])
-        )
-    if was_open and not is_open:
-        resolved = [e for e in events if e.kind is EventKind.RESOLVED]
-        return resolved[-1] if resolved else None
+        since, failing = entry.get("since"), int(entry["fail_streak"])
+        return [replace(last, kind=opening, since=since, ticks_failing=failing)]
+    if was_open and resolved:
+        return [resolved[0]]  # the incident the destinations know of ended
     if (
         was_open
         and is_open
@@ -256,10 +256,6 @@ def _net(
         and was_level == "warn"
         and entry["level"] == "fail"
     ):
-        return replace(
-            last,
-            kind=EventKind.ESCALATED,
-            since=entry.get("since"),
-            ticks_failing=int(entry["fail_streak"]),
-        )
-    return None
+        since, failing = entry.get("since"), int(entry["fail_streak"])
+        return [replace(last, kind=EventKind.ESCALATED, since=since, ticks_failing=failing)]
+    return []

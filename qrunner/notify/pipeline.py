@@ -246,7 +246,7 @@ def _settle(state: dict[str, Any], deliveries: list[Delivery]) -> None:
             kept.append(entry)
             continue
         incident = state.get("incidents", {}).get(entry.get("incident") or "")
-        if incident is not None and delivery.external_id:
+        if incident is not None and delivery.external_id and delivery.kind != "resolved":
             told = incident.setdefault("destinations", {}).setdefault(entry["destination"], {})
             told["external_id"] = delivery.external_id
     state["outbox"] = kept
