@@ -54,16 +54,17 @@ def decide(report: Mapping[str, Any], state: dict[str, Any]) -> tuple[list[Decid
     ongoing: list[Decided] = []
     observations: dict[str, list[_Observation]] = {}
     through = state.setdefault("decided", {})  # per target/spec: the newest tick decided
+    incidents = state.setdefault("incidents", {})
+    live = set(incidents)  # a passing tick matters only to these (and to those opened below)
     for spec in sorted(report.get("specs", []), key=lambda s: s.get("tick") or report["at"]):
         tick = spec.get("tick") or report["at"]
         done = f"{report.get('target', '')}/{spec['name']}"
         if through.get(done) is not None and tick <= through[done]:
             continue  # decided by an earlier run: a re-run tick or a replayed report
         through[done] = tick
-        for observation in _observe(report, spec, tick):
+        for observation in _observe(report, spec, tick, live):
             observations.setdefault(observation.key.id, []).append(observation)
         decided += _one_shots(report, spec, tick)
-    incidents = state.setdefault("incidents", {})
     for incident_id, seen in observations.items():
         before = incidents.get(incident_id)
         was_open = bool(before and before["status"] == "open")
@@ -98,8 +99,10 @@ def _subject(observation: _Observation, entry: Mapping[str, Any] | None) -> Subj
 
 
 def _observe(
-    report: Mapping[str, Any], spec: Mapping[str, Any], tick: str
+    report: Mapping[str, Any], spec: Mapping[str, Any], tick: str, live: set[str]
 ) -> Iterator[_Observation]:
+    """The ticks' observations that can change an incident: failing ones, and the others of
+    incidents that exist (most checks pass and have none: they cost a key, nothing more)."""
     target = str(report.get("target", ""))
     name = str(spec["name"])
     base = Subject(
@@ -109,25 +112,32 @@ def _observe(
     spec_key = IncidentKey(target, name, "*", "error")
     if spec.get("error") is not None:
         if not spec_settings.off:
+            live.add(spec_key.id)
             facts = check_facts(spec, None)
             subject = replace(base, severity=spec_settings.severity, status="error")
             yield _Observation(spec_key, "error", "error", tick, facts, spec_settings, subject)
         return
-    facts = check_facts(spec, None)
-    yield _Observation(spec_key, "error", "pass", tick, facts, spec_settings, base)
+    if spec_key.id in live:
+        facts = check_facts(spec, None)
+        yield _Observation(spec_key, "error", "pass", tick, facts, spec_settings, base)
     for check in spec.get("checks", []):
-        settings = settings_for(spec, check["name"])
-        if settings.off or check.get("mode") == "shadow":
-            continue
+        status = str(check.get("status"))
         key = IncidentKey(target, name, str(check["name"]))
+        error_key = IncidentKey(target, name, key.check, "error")
+        wanted = []
+        if status == "error" or error_key.id in live:
+            wanted.append((error_key, "error", "error" if status == "error" else "pass"))
+        if status in FAILING or (status != "error" and key.id in live):
+            wanted.append((key, "failure", status))
+        settings = settings_for(spec, key.check) if wanted else None
+        if settings is None or settings.off or check.get("mode") == "shadow":
+            continue
         facts = check_facts(spec, check)
         subject = replace(base, check=key.check, severity=settings.severity)
-        status = str(check.get("status"))
-        error_status = "error" if status == "error" else "pass"
-        error_key = IncidentKey(target, name, key.check, "error")
-        yield _Observation(error_key, "error", error_status, tick, facts, settings, subject)
-        if status != "error":
-            yield _Observation(key, "failure", status, tick, facts, settings, subject)
+        for incident, kind, seen in wanted:
+            if seen != "pass":
+                live.add(incident.id)
+            yield _Observation(incident, kind, seen, tick, facts, settings, subject)
 
 
 def _one_shots(report: Mapping[str, Any], spec: Mapping[str, Any], tick: str) -> list[Decided]:
