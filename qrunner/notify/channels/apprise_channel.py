@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import time
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -68,6 +69,12 @@ class AppriseChannel:
 
     def _notify_once(self, title: str, body: str) -> str | None:
         """None when apprise says it delivered, else why not."""
+        with warnings.catch_warnings():
+            # apprise's plugins load lazily and some import deprecated modules (imghdr)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return self._notify(title, body)
+
+    def _notify(self, title: str, body: str) -> str | None:
         apobj = self._apprise.Apprise()
         for url in self._urls:
             if not apobj.add(url):
@@ -111,7 +118,9 @@ def build(name: str, settings: AppriseSettings, environ: Mapping[str, str]) -> A
     for url in urls:
         register_secret(url)
     try:
-        import apprise
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import apprise
     except ImportError:
         raise NotifyError(
             f"channel {name!r} (apprise): install the extra: pip install 'qrunner[apprise]'"

@@ -9,7 +9,8 @@ escaper keeps the text readable and voids what could act:
 * **markup** (emphasis, code, headings, tables, HTML, links): GitHub gets a backslash before
   each Markdown punctuation character; Slack (which has no escape character) gets ``&``, ``<``,
   ``>`` as entities and a zero-width space before ``*``, ``_``, ``~`` and backticks;
-* **links**: ``scheme://`` is broken with a zero-width space so no bare URL is auto-linked.
+* **links**: ``://`` and ``www.`` are broken with a zero-width space so no bare URL is
+  auto-linked.
 
 Mentions reach a message only from the routing file's ``owners`` (:func:`slack_mention`,
 :func:`github_mention`), and only when they have the shape of one. Every string is also passed
@@ -25,7 +26,7 @@ from qrunner.limits import NOTIFY_NAME_CHARS, excerpt
 from qrunner.secrets import inert
 
 ZWSP = "\u200b"
-_URL_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
+_WWW = re.compile(r"(?i)\b(www)\.")
 _GITHUB_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#|~>])")
 _SLACK_FORMATTING = re.compile(r"([*_~`])")
 _SLACK_MENTION = re.compile(r"<(?:!subteam\^[A-Z0-9]+|@[UW][A-Z0-9]+|!here|!channel)>")
@@ -41,7 +42,7 @@ def plain(text: str, limit: int = NOTIFY_NAME_CHARS) -> str:
 
 
 def _break_urls(text: str) -> str:
-    return _URL_SCHEME.sub(lambda m: f"{m.group(1)}:{ZWSP}", text)
+    return _WWW.sub(lambda m: f"{m.group(1)}{ZWSP}.", text.replace("://", f":{ZWSP}//"))
 
 
 def github_text(text: str, limit: int = NOTIFY_NAME_CHARS) -> str:

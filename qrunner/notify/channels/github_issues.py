@@ -41,6 +41,7 @@ from qrunner.secrets import register_secret
 
 _NEEDS_NO_ISSUE = frozenset({EventKind.RESOLVED})
 _BODY_ONLY = frozenset({EventKind.REPORT})
+_GONE = frozenset({404, 410})  # a deleted or transferred issue
 
 
 class GitHubIssuesChannel:
@@ -87,7 +88,13 @@ class GitHubIssuesChannel:
         self.api.close()
 
     def deliver(self, envelope: Envelope, *, deadline: float) -> Sequence[Delivery]:
-        self._listing = None
+        try:
+            return self._deliver(envelope, deadline)
+        finally:
+            self.api.close()
+
+    def _deliver(self, envelope: Envelope, deadline: float) -> list[Delivery]:
+        self._listing, self._rollup = None, None
         numbers: dict[str, int] = {}
         for incident, value in envelope.known.items():
             if str(value).isdigit():
@@ -141,31 +148,46 @@ class GitHubIssuesChannel:
             self.api.edit(int(issue["number"]), deadline, state="closed")
             return "sent"
         incident = event.key.id
-        number = numbers.get(incident)
+        number = self._locate(event, numbers, deadline)
+        if number is not None:
+            numbers[incident] = number
+            try:
+                return self._update(number, event, envelope, deadline)
+            except SendFailure as failure:
+                if failure.status not in _GONE:
+                    raise
+                # Deleted or transferred: the incident has no issue any more.
+        numbers.pop(incident, None)
+        if event.kind in _NEEDS_NO_ISSUE:
+            return "no open issue for this incident: nothing to close"
+        if opened >= self.settings.max_new_issues:
+            return "overflow"
+        issue = self.api.create(
+            render.title(event),
+            render.body(event, envelope),
+            render.labels(self.settings.labels, event.owner),
+            deadline,
+        )
+        numbers[incident] = int(issue["number"])
+        self._last_url = issue.get("html_url")
+        return "opened"
+
+    def _locate(self, event: Event, numbers: dict[str, int], deadline: float) -> int | None:
+        """The incident's open issue: by the alert state's number, else by marker."""
+        number = numbers.get(event.key.id)
         if number is None:
-            found = self._open_issues(deadline).get(incident)
-            number = int(found["number"]) if found else None
-        elif (
-            event.kind is EventKind.FIRING and self.api.get(number, deadline).get("state") != "open"
-        ):
-            number = None  # the last incident's issue is closed: a new incident, a new issue
-        if number is None:
-            numbers.pop(incident, None)
-            if event.kind in _NEEDS_NO_ISSUE:
-                return "no open issue for this incident: nothing to close"
-            if opened >= self.settings.max_new_issues:
-                return "overflow"
-            issue = self.api.create(
-                render.title(event),
-                render.body(event, envelope),
-                render.labels(self.settings.labels, event.owner),
-                deadline,
-            )
-            numbers[incident] = int(issue["number"])
-            self._last_url = issue.get("html_url")
-            return "opened"
-        numbers[incident] = number
-        return self._update(number, event, envelope, deadline)
+            found = self._open_issues(deadline).get(event.key.id)
+            return int(found["number"]) if found else None
+        if event.kind is EventKind.FIRING:
+            # A new incident: the previous one's issue counts only while it is still open.
+            try:
+                still_open = self.api.get(number, deadline).get("state") == "open"
+            except SendFailure as failure:
+                if failure.status not in _GONE:
+                    raise
+                still_open = False
+            return number if still_open else None
+        return number
 
     def _update(self, number: int, event: Event, envelope: Envelope, deadline: float) -> str:
         body = render.body(event, envelope)

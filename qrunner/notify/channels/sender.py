@@ -121,17 +121,28 @@ class Sender:
         self._secrets = tuple(s for s in secrets if s)
         self._interval = interval
         self._pace_key = pace_key
-        self._client = httpx.Client(
-            headers={"User-Agent": f"qrunner/{__version__}", **dict(headers or {})},
-            transport=transport or httpx.HTTPTransport(retries=0),
-            follow_redirects=False,
-        )
+        self._headers = {"User-Agent": f"qrunner/{__version__}", **dict(headers or {})}
+        self._transport = transport
+        self._client: httpx.Client | None = None  # opened on the first request
 
     def __repr__(self) -> str:  # never the headers or URLs: they hold the secrets
         return f"Sender({self.service!r})"
 
     def close(self) -> None:
-        self._client.close()
+        """Close the connections; a later request opens new ones (a channel closes its
+        sender at the end of each ``deliver``: the protocol has no close of its own)."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+    def _http(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                headers=self._headers,
+                transport=self._transport or httpx.HTTPTransport(retries=0),
+                follow_redirects=False,
+            )
+        return self._client
 
     def clean(self, text: str) -> str:
         return redact(text, self._secrets)
@@ -160,7 +171,7 @@ class Sender:
             if timeout <= 0:
                 self._fail(f"{what}: the notify step's time budget ran out", attempt - 1, last)
             try:
-                response = self._client.request(
+                response = self._http().request(
                     method, url, content=content, headers=headers, params=params, timeout=timeout
                 )
             except httpx.TimeoutException:

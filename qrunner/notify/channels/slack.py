@@ -156,6 +156,8 @@ class SlackChannel:
             attempts = answer.attempts
         except SendFailure as failure:
             outcome, attempts, error = failure.outcome, failure.attempts, failure.message
+        finally:
+            self._sender.close()
         return [
             Delivery(self.name, e.id, e.kind, outcome, attempts=attempts, error=error)
             for e in envelope.events

@@ -144,32 +144,32 @@ class WebhookChannel:
         self._sender.close()
 
     def deliver(self, envelope: Envelope, *, deadline: float) -> Sequence[Delivery]:
-        deliveries = []
-        for event in envelope.events:
-            raw = encode(event_body(event, envelope))
-            headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: event.id}
-            if self._secret:
-                stamp = str(int(time.time()))
-                headers |= {
-                    TIMESTAMP_HEADER: stamp,
-                    SIGNATURE_HEADER: sign(self._secret, stamp, raw),
-                }
-            delivery = Delivery(self.name, event.id, event.kind, Outcome.SENT)
-            try:
-                answer = self._sender.send(
-                    "POST",
-                    self._url,
-                    what=f"POST to the webhook in {self._env}",
-                    deadline=deadline,
-                    content=raw,
-                    headers=headers,
-                )
-                delivery.attempts = answer.attempts
-            except SendFailure as failure:
-                delivery.outcome, delivery.attempts = failure.outcome, failure.attempts
-                delivery.error = failure.message
-            deliveries.append(delivery)
-        return deliveries
+        try:
+            return [self._deliver_one(event, envelope, deadline) for event in envelope.events]
+        finally:
+            self._sender.close()
+
+    def _deliver_one(self, event: Event, envelope: Envelope, deadline: float) -> Delivery:
+        raw = encode(event_body(event, envelope))
+        headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: event.id}
+        if self._secret:
+            stamp = str(int(time.time()))
+            headers |= {TIMESTAMP_HEADER: stamp, SIGNATURE_HEADER: sign(self._secret, stamp, raw)}
+        delivery = Delivery(self.name, event.id, event.kind, Outcome.SENT)
+        try:
+            answer = self._sender.send(
+                "POST",
+                self._url,
+                what=f"POST to the webhook in {self._env}",
+                deadline=deadline,
+                content=raw,
+                headers=headers,
+            )
+            delivery.attempts = answer.attempts
+        except SendFailure as failure:
+            delivery.outcome, delivery.attempts = failure.outcome, failure.attempts
+            delivery.error = failure.message
+        return delivery
 
 
 def build(name: str, settings: WebhookSettings, environ: Mapping[str, str]) -> WebhookChannel:
