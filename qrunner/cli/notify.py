@@ -77,14 +77,14 @@ def notify() -> None:
 
     \b
     Examples:
-      qrunner notify merged.json --notify .qrunner/notify.yaml
-      qrunner notify merged.json --notify .qrunner/notify.yaml --dry-run --out messages/
-      qrunner notify routes --notify .qrunner/notify.yaml --owner team-platform --status fail
-      qrunner notify test chat --notify .qrunner/notify.yaml
+      qrunner notify merged.json --notify notify.yaml
+      qrunner notify merged.json --notify notify.yaml --dry-run --out messages/
+      qrunner notify routes --notify notify.yaml --owner team-platform --status fail
+      qrunner notify test chat --notify notify.yaml
     """
 
 
-@notify.command(name="send", hidden=True, epilog=EPILOG_EXIT_CODES)
+@notify.command(name="send", epilog=EPILOG_EXIT_CODES)
 @click.argument("report", type=click.Path(dir_okay=False, path_type=Path))
 @_routing_option
 @click.option(
@@ -103,11 +103,12 @@ def notify() -> None:
 def send(
     report: Path, notify_path: Path, alert_state: Path | None, dry_run: bool, out: Path | None
 ) -> None:
-    """Deliver what REPORT (a JSON report) owes, and add notifications[] to it.
+    """Deliver what REPORT (a JSON report) owes, and add notifications[] to it (also what
+    qrunner notify REPORT does).
 
     \b
     Example:
-      qrunner notify merged.json --notify .qrunner/notify.yaml
+      qrunner notify send merged.json --notify notify.yaml
     """
     from qrunner.run.notify_step import notify_report_file
 
@@ -149,7 +150,7 @@ def routes(
 
     \b
     Example:
-      qrunner notify routes --notify .qrunner/notify.yaml --owner team-platform --status fail
+      qrunner notify routes --notify notify.yaml --owner team-platform --status fail
     """
     from qrunner.notify.probe import explain_routes
     from qrunner.notify.routes import Subject
@@ -170,7 +171,7 @@ def test_channel(channel: str, notify_path: Path) -> None:
 
     \b
     Example:
-      qrunner notify test chat --notify .qrunner/notify.yaml
+      qrunner notify test chat --notify notify.yaml
     """
     from qrunner.notify.probe import send_test
     from qrunner.notify.routing_file import read_routing

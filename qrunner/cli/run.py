@@ -134,7 +134,7 @@ def run(
       qrunner run queries/
       qrunner run queries/ --select tag:nightly --report junit:out/junit.xml
       qrunner run queries/ --due --catch-up 3 --shard 2/4 --report json:out/shard-2.json
-      qrunner run queries/ --due --notify .qrunner/notify.yaml --report json:out/run.json
+      qrunner run queries/ --due --notify notify.yaml --report json:out/run.json
     """
     from qrunner.reports.output import parse_report_option
     from qrunner.run.runner import RunOptions, execute_run

@@ -42,7 +42,7 @@ def validate(
     \b
     Examples:
       qrunner validate queries/ --var branch=release-1.2
-      qrunner validate queries/ --notify .qrunner/notify.yaml
+      qrunner validate queries/ --notify notify.yaml
     """
     from qrunner.reports.validation import format_validation
     from qrunner.spec.render import build_renderer
