@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 
+from qrunner.cli.history import history_option
 from qrunner.cli.options import EPILOG_EXIT_CODES
 from qrunner.secrets import inert
 
@@ -94,6 +96,7 @@ def notify() -> None:
     help="Incidents and undelivered events. Default: .qrunner/alerts.json.",
 )
 @click.option("--dry-run", is_flag=True, help="Render every message; send nothing, change nothing.")
+@history_option(required=False)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -101,7 +104,12 @@ def notify() -> None:
     help="With --dry-run: write each message under DIR/DESTINATION/.",
 )
 def send(
-    report: Path, notify_path: Path, alert_state: Path | None, dry_run: bool, out: Path | None
+    report: Path,
+    notify_path: Path,
+    alert_state: Path | None,
+    dry_run: bool,
+    history: Path | None,
+    out: Path | None,
 ) -> None:
     """Deliver what REPORT (a JSON report) owes, and add notifications[] to it (also what
     qrunner notify REPORT does).
@@ -114,7 +122,7 @@ def send(
 
     if out is not None and not dry_run:
         raise click.UsageError("--out needs --dry-run")
-    request = notify_request(notify_path, alert_state)
+    request = replace(notify_request(notify_path, alert_state), history=history)
     code = notify_report_file(
         report, request, dict(os.environ), dry_run=dry_run, out=out, stderr=sys.stderr
     )

@@ -37,6 +37,7 @@ class NotifyOptions:
     out: Path | None = None  # --dry-run: where the rendered messages go
     budget: float = NOTIFY_BUDGET_SECONDS
     now: datetime | None = None  # silences are judged at this time (default: the clock)
+    history: Path | None = None  # --history: seeds a lost alert state
     # Builds a destination's channel; default: the channel registry (tests pass doubles).
     channels: Callable[[str], Channel] | None = None
 
@@ -135,6 +136,10 @@ def _plan(
     from qrunner.reports.lockfile import claim_alive, owner_id
 
     fresh = bool(state.get("fresh"))
+    if fresh and options.history is not None and options.history.is_dir():
+        from qrunner.notify.seed import seed_from_history
+
+        seed_from_history(report, state, options.routing, options.history)
     before = copy.deepcopy(state.get("incidents", {}))
     decided, ongoing = decide(report, state)
     now = _now(options)

@@ -26,6 +26,7 @@ class NotifyRequest:
 
     routing: Path
     alert_state: Path = DEFAULT_ALERT_STATE
+    history: Path | None = None  # seeds a lost alert state
 
 
 def notify_after_run(
@@ -43,9 +44,10 @@ def notify_after_run(
 
     try:
         routing = read_routing(request.routing)
-        result = notify_report(
-            data, NotifyOptions(routing, alert_state=request.alert_state, environ=environ)
+        options = NotifyOptions(
+            routing, alert_state=request.alert_state, environ=environ, history=request.history
         )
+        result = notify_report(data, options)
     except NotifyError as e:  # the gate's results stand; the notification did not go out
         print(inert(f"qrunner: notify: {e}"), file=stderr)
         return int(ExitCode.NOTIFY_FAILED) if code == ExitCode.OK else code
@@ -115,7 +117,12 @@ def notify_report_file(
     data = read_report_data(path)
     routing = read_routing(request.routing)
     options = NotifyOptions(
-        routing, alert_state=request.alert_state, environ=environ, dry_run=dry_run, out=out
+        routing,
+        alert_state=request.alert_state,
+        environ=environ,
+        dry_run=dry_run,
+        out=out,
+        history=request.history,
     )
     result = notify_report(data, options)
     for line in summarize(result.entries()):

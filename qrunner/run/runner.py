@@ -10,7 +10,7 @@ interrupted.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -150,7 +150,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         publish=options.publish,
         application_id=options.application_id,
         deadline=deadline,
-        notify=options.notify,
+        notify=replace(options.notify, history=options.history) if options.notify else None,
     )
     return conclude_run(run, batch, outcomes, history, conclusion, stdout=stdout, stderr=stderr)
 

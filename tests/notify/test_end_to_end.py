@@ -57,7 +57,7 @@ class Gate:
         }  # fmt: skip
         self.hour = 0
 
-    def run(self, condition: str, expect: int) -> dict[str, Any]:
+    def run(self, condition: str, expect: int, *extra: str) -> dict[str, Any]:
         self.hour += 1
         (self.tmp / "queries" / "gate.yaml").write_text(SPEC.format(condition=condition))
         report = self.tmp / f"run-{self.hour}.json"
@@ -65,7 +65,7 @@ class Gate:
             "run", str(self.tmp / "queries"), "--data", str(self.data),
             "--at", f"2024-05-01T{self.hour:02d}:00:00Z",
             "--report", f"json:{report}", "--notify", str(self.routing),
-            "--alert-state", str(self.tmp / "alerts.json"),
+            "--alert-state", str(self.tmp / "alerts.json"), *extra,
             expect=expect, env=self.env,
         )  # fmt: skip
         data: dict[str, Any] = json.loads(report.read_text())
@@ -206,3 +206,36 @@ def test_notify_test_sends_a_marked_sample(
     env = gate.env | {"SLACK_WEBHOOK_URL": ""}
     result = run_cli("notify", "test", "chat", "--notify", str(gate.routing), expect=5, env=env)
     assert "set SLACK_WEBHOOK_URL" in result.stderr
+
+
+def test_a_lost_alert_state_causes_no_storm(
+    run_cli: Any, tmp_path: Path, sample_dir: Path, fakes: tuple[GitHubFake, SlackFake]
+) -> None:
+    gh, slack = fakes
+    gate = Gate(run_cli, tmp_path, sample_dir, gh, slack)
+    gate.run(PASSING, expect=0)
+    gate.run(FAILING, expect=1)
+    assert len(gh.issues) == 1 and len(slack.messages) == 1
+    (tmp_path / "alerts.json").unlink()  # an evicted cache
+    gate.run(FAILING, expect=1)
+    assert len(gh.issues) == 1, "GitHub finds its open issue by the marker"
+    assert len(slack.messages) == 2 and "state reset" in json.dumps(slack.messages[-1]).lower()
+    gate.run(PASSING, expect=0)
+    assert next(iter(gh.issues.values()))["state"] == "closed"
+
+
+def test_the_history_seeds_a_lost_alert_state(
+    run_cli: Any, tmp_path: Path, sample_dir: Path, fakes: tuple[GitHubFake, SlackFake]
+) -> None:
+    gh, slack = fakes
+    gate = Gate(run_cli, tmp_path, sample_dir, gh, slack)
+    history = ("--history", str(tmp_path / "history"))
+    gate.run(PASSING, 0, *history)
+    gate.run(FAILING, 1, *history)
+    assert len(gh.issues) == 1 and len(slack.messages) == 1
+    (tmp_path / "alerts.json").unlink()
+    gate.run(FAILING, 1, *history)
+    assert len(gh.issues) == 1 and len(slack.messages) == 1, "nothing announced again"
+    gate.run(PASSING, 0, *history)
+    assert next(iter(gh.issues.values()))["state"] == "closed"
+    assert len(slack.messages) == 2 and "resolved" in json.dumps(slack.messages[-1]).lower()
