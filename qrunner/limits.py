@@ -63,6 +63,7 @@ NOTIFY_BUDGET_SECONDS = 60.0  # the whole notify step, every destination and ret
 MAX_ALERT_STATE_BYTES = 64 * 1024 * 1024  # the alert state file (incidents and outbox)
 MAX_OUTBOX_EVENTS = 10_000  # undelivered events kept; the oldest go first, counted in a warning
 MAX_RESET_NAMES = 20  # incidents a state-reset summary names (then "and N more")
+MAX_GROUP_INCIDENTS = 20  # per-group incidents of one check; other groups share one incident
 
 
 # --- notification channels ------------------------------------------------------------------

@@ -19,11 +19,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from qrunner.notify.facts import Settings, check_facts, settings_for
+from qrunner.limits import MAX_GROUP_INCIDENTS
+from qrunner.notify.facts import Settings, check_facts, group_facts, group_name, settings_for
 from qrunner.notify.model import CheckFacts, Event, EventKind, IncidentKey
 from qrunner.notify.routes import Subject
 
 FAILING = {"fail": "fail", "warn": "warn"}
+OTHER_GROUPS = "(other groups)"  # per-group incidents past the cap share this one
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +131,70 @@ def _observe(
             wanted.append((error_key, "error", "error" if status == "error" else "pass"))
         if status in FAILING or (status != "error" and key.id in live):
             wanted.append((key, "failure", status))
+        if status in ("pass", "no_data") and check.get("groups") and not wanted:
+            wanted.append((key, "failure", status))  # per-group incidents may be open
         settings = settings_for(spec, key.check) if wanted else None
         if settings is None or settings.off or check.get("mode") == "shadow":
             continue
         facts = check_facts(spec, check)
         subject = replace(base, check=key.check, severity=settings.severity)
+        if settings.per_group and check.get("groups"):
+            wanted = [w for w in wanted if w[1] == "error"]
+            yield from _per_group(spec, check, key, tick, settings, subject, live)
         for incident, kind, seen in wanted:
             if seen != "pass":
                 live.add(incident.id)
             yield _Observation(incident, kind, seen, tick, facts, settings, subject)
+
+
+def _per_group(
+    spec: Mapping[str, Any],
+    check: Mapping[str, Any],
+    key: IncidentKey,
+    tick: str,
+    settings: Settings,
+    subject: Subject,
+    live: set[str],
+) -> Iterator[_Observation]:
+    """``per_group: true``: an incident per group, at most ``MAX_GROUP_INCIDENTS`` of them (the
+    open ones first, then new failures by name); the other groups share one incident."""
+    groups = sorted(check["groups"], key=lambda g: group_name(g.get("by", {})))
+    keyed = [(replace(key, group=group_name(g.get("by", {}))), g) for g in groups]
+    tracked = [(k, g) for k, g in keyed if k.id in live]
+    for k, g in keyed:
+        if len(tracked) >= MAX_GROUP_INCIDENTS:
+            break
+        if k.id not in live and str(g.get("status")) in FAILING:
+            tracked.append((k, g))
+    chosen = {k.id for k, _ in tracked}
+    for incident, group in tracked:
+        live.add(incident.id)
+        facts = group_facts(spec, check, group)
+        yield _Observation(
+            incident, "failure", str(group.get("status")), tick, facts, settings, subject
+        )
+    rest = [g for k, g in keyed if k.id not in chosen]
+    others = replace(key, group=OTHER_GROUPS)
+    failing = [g for g in rest if str(g.get("status")) in FAILING]
+    if failing or others.id in live:
+        worst = (
+            "fail"
+            if any(str(g.get("status")) == "fail" for g in failing)
+            else "warn"
+            if failing
+            else "pass"
+        )
+        facts = check_facts(
+            spec,
+            {
+                **check,
+                "offenders": [
+                    {"by": g.get("by", {}), "observed": g.get("observed")} for g in failing
+                ],
+            },
+        )
+        live.add(others.id)
+        yield _Observation(others, "failure", worst, tick, facts, settings, subject)
 
 
 def _one_shots(report: Mapping[str, Any], spec: Mapping[str, Any], tick: str) -> list[Decided]:

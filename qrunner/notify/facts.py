@@ -4,7 +4,7 @@ JSON report's data (so ``qrunner notify`` replays an archived report exactly as 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from qrunner.judge.units import format_quantity
@@ -22,6 +22,7 @@ class Settings:
     severity: str | None = None
     runbook: str | None = None
     report: bool = False
+    per_group: bool = False
 
 
 def settings_for(spec: Mapping[str, Any], check: str | None) -> Settings:
@@ -35,10 +36,12 @@ def settings_for(spec: Mapping[str, Any], check: str | None) -> Settings:
         severity=merged.get("severity"),
         runbook=merged.get("runbook"),
         report=bool(block.get("report", False)),
+        per_group=bool(merged.get("per_group", False)),
     )
 
 
-def _by(by: Mapping[str, Any]) -> str:
+def group_name(by: Mapping[str, Any]) -> str:
+    """A group as incidents and messages name it: ``branch:main, service:api``."""
     return ", ".join(f"{k}:{v}" for k, v in by.items())
 
 
@@ -72,7 +75,7 @@ def check_facts(spec: Mapping[str, Any], check: Mapping[str, Any] | None) -> Che
         threshold=check.get("threshold") or None,
         baseline=_baseline(check),
         offenders=tuple(
-            Offender(_by(o.get("by", {})), format_quantity(o.get("observed"), unit))
+            Offender(group_name(o.get("by", {})), format_quantity(o.get("observed"), unit))
             for o in offenders[:NOTIFY_OFFENDERS_SHOWN]
         ),
         offenders_total=len(offenders),
@@ -80,3 +83,13 @@ def check_facts(spec: Mapping[str, Any], check: Mapping[str, Any] | None) -> Che
         line=int(check.get("line") or spec.get("line", 0)),
         **common,
     )
+
+
+def group_facts(
+    spec: Mapping[str, Any], check: Mapping[str, Any], group: Mapping[str, Any]
+) -> CheckFacts:
+    """The facts of one group of a per-group check (its own value, no offenders)."""
+    facts = check_facts(spec, {**check, "offenders": [], "status": group.get("status")})
+    observed = group.get("observed")
+    shown = format_quantity(observed, check.get("unit")) if observed is not None else None
+    return replace(facts, observed=shown, baseline=None)

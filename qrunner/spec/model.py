@@ -64,6 +64,10 @@ class CheckNotifySpec(_Strict):
     )
     severity: Severity | None = Field(default=None, description="routes may match on it")
     runbook: str | None = Field(default=None, description="a URL shown in every message")
+    per_group: bool = Field(
+        default=False,
+        description="one incident per failing group (capped), not one for the whole check",
+    )
 
 
 class NotifySpec(CheckNotifySpec):
@@ -210,4 +214,6 @@ def _notify_data(block: CheckNotifySpec | Literal[False] | None) -> dict[str, An
         return {"off": True}
     if block is None:
         return {}
-    return {"off": False} | block.model_dump(by_alias=True, exclude_none=True)
+    return {"off": False} | block.model_dump(
+        by_alias=True, exclude_none=True, exclude_defaults=True
+    )

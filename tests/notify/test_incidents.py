@@ -275,3 +275,30 @@ def test_a_channel_that_breaks_fails_alone_and_keeps_its_events(tmp_path: Path) 
     outcomes = {(n.delivery.destination, n.delivery.outcome) for n in result.notified}
     assert outcomes == {("gh", "sent"), ("chat", "failed")}
     assert [e["destination"] for e in json.loads(h.state.read_text())["outbox"]] == ["chat"]
+
+
+def _groups(statuses: dict[str, str]) -> list[dict[str, Any]]:
+    return [{"by": {"branch": b}, "observed": 1.0, "status": s} for b, s in statuses.items()]
+
+
+def test_per_group_incidents_are_opt_in_and_capped(tmp_path: Path) -> None:
+    h = Harness(tmp_path)
+    _seed(h)
+    notify = {"checks": {"rate": {"per_group": True}}}
+    statuses = {"main": "fail", "dev": "fail", "rel": "pass"}
+    h.run(spec("flaky", tick(2), [check("rate", "fail", groups=_groups(statuses))], notify=notify))
+    fired = sorted(e.key.group or "" for d, e in h.inbox.received if d == "gh")
+    assert fired == ["branch:dev", "branch:main"]
+    statuses["dev"] = "pass"
+    h.run(spec("flaky", tick(3), [check("rate", "fail", groups=_groups(statuses))], notify=notify))
+    assert [(str(e.kind), e.key.group) for d, e in h.inbox.received if d == "gh"][2:] == [
+        ("resolved", "branch:dev")
+    ]
+    many = {f"b{i:02d}": "fail" for i in range(25)}
+    h.run(spec("wide", tick(2), [check("rate", "fail", groups=_groups(many))], notify=notify))
+    wide = [e for d, e in h.inbox.received if d == "gh" and e.key.spec == "wide"]
+    assert (
+        len(wide) == 21
+        and wide[-1].key.group == "(other groups)"
+        or any(e.key.group == "(other groups)" and e.facts.offenders_total == 5 for e in wide)
+    )
