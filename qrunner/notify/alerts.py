@@ -86,9 +86,12 @@ class AlertStateFile:
         for i, entry in enumerate(data["outbox"]):
             if not isinstance(entry, dict) or not isinstance(entry.get("event"), dict):
                 raise NotifyError(f"{self.path}: outbox[{i}]: expected {{destination, event}}")
+            if not isinstance(entry.get("destination"), str) or not isinstance(
+                entry.get("event_id"), str
+            ):
+                raise NotifyError(f"{self.path}: outbox[{i}]: no destination or event_id")
         for name, incident in data["incidents"].items():
-            if not isinstance(incident, dict) or not isinstance(incident.get("key"), list):
-                raise NotifyError(f"{self.path}: incidents.{name}: expected an incident with a key")
+            _check_incident(self.path, name, incident)
         return data
 
     @contextlib.contextmanager
@@ -102,6 +105,23 @@ class AlertStateFile:
                 data.pop("fresh", None)
         except LockError as e:
             raise NotifyError(str(e)) from None
+
+
+_INCIDENT_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "key": list, "kind": str, "status": str, "level": str, "fail_streak": int,
+    "pass_streak": int, "destinations": dict,
+}  # fmt: skip
+
+
+def _check_incident(path: Path, name: str, incident: Any) -> None:
+    """Refuse a hand-edited or damaged incident here, at the file, not deep in a run."""
+    if not isinstance(incident, dict):
+        raise NotifyError(f"{path}: incidents.{name}: expected a mapping")
+    for field, kind in _INCIDENT_FIELDS.items():
+        if not isinstance(incident.get(field), kind):
+            raise NotifyError(f"{path}: incidents.{name}.{field}: missing or of the wrong type")
+    if len(incident["key"]) != 4 or incident["status"] not in ("pending", "open"):
+        raise NotifyError(f"{path}: incidents.{name}: not an incident qrunner wrote")
 
 
 def event_data(event: Event) -> dict[str, Any]:

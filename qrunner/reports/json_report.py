@@ -139,4 +139,14 @@ def read_report_data(path: Path) -> dict[str, Any]:
         raise UsageError(
             f"{path}: a JSON report of version {data['version']!r}; this qrunner reads version 1"
         )
+    specs = data.get("specs")
+    if not isinstance(data.get("at"), str) or not isinstance(specs, list):
+        raise UsageError(f"{path}: not a qrunner JSON report (no 'at' time or 'specs' list)")
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise UsageError(f"{path}: specs[{i}]: not a spec result (no name)")
+        if not isinstance(spec.get("checks", []), list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) for c in spec.get("checks", [])
+        ):
+            raise UsageError(f"{path}: specs[{i}].checks: not a list of check results")
     return data
