@@ -94,8 +94,16 @@ def main() -> None:
             events = sum(1 for n in result.notified if n.delivery.destination == "gh")
             calls = gh.count() - before
             print(
-                f"GitHub: {calls} calls for {events} events "
+                f"GitHub, opening: {calls} calls for {events} events "
                 f"(bound: 1 listing + 1 per event = {events + 1}); search calls {gh.search_calls}"
+            )
+            passing = run_report(args.checks, args.incidents, "2026-12-01T02:00:00Z", failing=False)
+            before = gh.count()
+            result = notify_report(passing, NotifyOptions(routing, alert_state=state, environ=env))
+            events = sum(1 for n in result.notified if n.delivery.destination == "gh")
+            print(
+                f"GitHub, resolving (issue numbers known from the alert state): "
+                f"{gh.count() - before} calls for {events} events (no listing; comment + close)"
             )
 
 
