@@ -9,6 +9,12 @@ from typing import Any, Protocol
 
 from qrunner.sources import Source
 
+# Appended where a remote target misses its credentials: the same specs run without any.
+WITHOUT_CREDENTIALS = (
+    "no credentials? the same specs run on local data: --target local --data DIR "
+    "(`qrunner ingest junit` writes DIR), or on the built-in sample data without --data"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class PreparedQuery:

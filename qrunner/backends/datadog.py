@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qrunner.backends.base import PreparedQuery, TargetOptions
+from qrunner.backends.base import WITHOUT_CREDENTIALS, PreparedQuery, TargetOptions
 from qrunner.backends.http import DEFAULT_BUDGETS, HttpClient, RetryPolicy
 from qrunner.backends.pacing import Budget
 from qrunner.backends.pages import follow_pages
@@ -78,7 +78,8 @@ def read_keys(env: Mapping[str, str], *, app_key: bool) -> dict[str, str]:
     names = [("DD_API_KEY", "DD-API-KEY")] + ([("DD_APP_KEY", "DD-APPLICATION-KEY")] * app_key)
     missing = [var for var, _ in names if not env.get(var, "").strip()]
     if missing:
-        raise UsageError(f"set {' and '.join(missing)} to query Datadog (missing: {missing[0]})")
+        needed = f"set {' and '.join(missing)} to query Datadog (missing: {missing[0]})"
+        raise UsageError(f"{needed}; {WITHOUT_CREDENTIALS}" if app_key else needed)
     headers = {}
     for var, header in names:
         value = env[var].strip()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from qrunner.backends.base import PreparedQuery, TargetOptions
+from qrunner.backends.base import WITHOUT_CREDENTIALS, PreparedQuery, TargetOptions
 from qrunner.backends.http import HttpClient, RetryPolicy
 from qrunner.errors import BackendResponseError, UsageError
 from qrunner.secrets import register_secret, strip_credentials
@@ -49,7 +49,10 @@ class TektonBackend:
         env = options.env
         base_url = env.get("TEKTON_RESULTS_URL", "").strip()
         if not base_url:
-            raise UsageError("set TEKTON_RESULTS_URL to the Tekton Results API's base URL")
+            raise UsageError(
+                "set TEKTON_RESULTS_URL to the Tekton Results API's base URL; "
+                + WITHOUT_CREDENTIALS
+            )
         token = read_token(env)
         headers = {}
         if token:

@@ -123,21 +123,31 @@ def spec_test(paths: tuple[str, ...], reports: tuple[str, ...]) -> None:
 
 @click.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
-def init(directory: Path) -> None:
+@click.option(
+    "--local",
+    is_flag=True,
+    help="The no-Datadog recipe: your tests' JUnit reports ingested in CI, gates on the "
+    "local engine over that data.",
+)
+def init(directory: Path, local: bool) -> None:
     """Scaffold a working qrunner setup in DIRECTORY (default: the current folder).
 
     Writes queries/ with one commented example spec per source, queries/_templates/, spec
     unit tests in queries/tests/, the editor schemas in queries/_schemas/, a scheduled
-    GitHub workflow and a pull-request validation workflow. Never overwrites a file: the
-    ones already there are listed and left alone.
+    GitHub workflow (hourly, what is due, state and history cached) and a pull-request
+    validation workflow. With --local, the recipe for teams without Datadog: a test workflow
+    that ingests its JUnit reports into a cached data folder, gates on the local engine over
+    it, and only the specs that data can answer. Never overwrites a file: the ones already
+    there are listed and left alone.
 
     \b
     Example:
       qrunner init && qrunner validate && qrunner test && qrunner run
+      qrunner init --local
     """
     from qrunner.authoring.scaffold import NEXT_COMMANDS, write_scaffold
 
-    result = write_scaffold(directory)
+    result = write_scaffold(directory, "local" if local else "datadog")
     for path in result.created:
         click.echo(inert(f"created {directory / path}"))
     for path in result.kept:

@@ -40,10 +40,18 @@ def sample_data(directory: Path, days: int, seed: int, at: str | None) -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8126, show_default=True)
-def emulator(data_dir: Path | None, host: str, port: int) -> None:
+@click.option(
+    "--notify-fakes",
+    is_flag=True,
+    help="Also serve fake GitHub issues, Slack webhook and webhook receiver APIs "
+    "(each on a free port) and print the variables that route notifications to them.",
+)
+def emulator(data_dir: Path | None, host: str, port: int, notify_fakes: bool) -> None:
     """Serve fake Datadog and Tekton Results APIs answering from local data.
 
-    Point qrunner at it to try a remote workflow without credentials.
+    Point qrunner at it to try a remote workflow without credentials. With
+    --notify-fakes, notifications can be tried too; GET <fake URL>/_emulator/state
+    shows what each fake received.
 
     \b
     Example:
@@ -51,15 +59,24 @@ def emulator(data_dir: Path | None, host: str, port: int) -> None:
       export QRUNNER_DATADOG_URL=http://127.0.0.1:8126 DD_API_KEY=x DD_APP_KEY=y
       qrunner run queries/ --target datadog --select 'source:datadog.*'
     """
+    import contextlib
+
+    from qrunner.emulator.destinations import running_destinations
     from qrunner.emulator.server import serve
 
-    def ready(url: str) -> None:
-        click.echo(f"qrunner emulator listening on {url} (Ctrl-C to stop)", err=True)
-        click.echo(
-            f"  export QRUNNER_DATADOG_URL={url} QRUNNER_DATADOG_INTAKE_URL={url} "
-            f"TEKTON_RESULTS_URL={url} TEKTON_RESULTS_TOKEN=emulator "
-            "DD_API_KEY=emulator DD_APP_KEY=emulator",
-            err=True,
-        )
+    with contextlib.ExitStack() as stack:
+        fakes = stack.enter_context(running_destinations(host)) if notify_fakes else None
 
-    serve(data_dir=data_dir, host=host, port=port, ready=ready)
+        def ready(url: str) -> None:
+            click.echo(f"qrunner emulator listening on {url} (Ctrl-C to stop)", err=True)
+            click.echo(
+                f"  export QRUNNER_DATADOG_URL={url} QRUNNER_DATADOG_INTAKE_URL={url} "
+                f"TEKTON_RESULTS_URL={url} TEKTON_RESULTS_TOKEN=emulator "
+                "DD_API_KEY=emulator DD_APP_KEY=emulator",
+                err=True,
+            )
+            if fakes is not None:
+                exports = " ".join(f"{name}={value}" for name, value in fakes.env().items())
+                click.echo(f"  export {exports}", err=True)
+
+        serve(data_dir=data_dir, host=host, port=port, ready=ready)

@@ -3,6 +3,7 @@
 ``with GitHubFake(repo="acme/gates", token="t0k") as gh:`` then set ``GITHUB_API_URL=gh.url``,
 ``GITHUB_REPOSITORY=acme/gates``, ``GITHUB_TOKEN=t0k``. Routes (another repository → 404)::
 
+    GET   /repos/{o}/{r}                        the repository (has_issues, permissions)
     GET   /repos/{o}/{r}/issues?state=open|closed|all&labels=a,b&sort=&direction=&per_page=&page=
     POST  /repos/{o}/{r}/issues                 {title, body?, labels?, assignees?}   → 201
     GET   /repos/{o}/{r}/issues/{n}
@@ -15,7 +16,8 @@
     GET   /search/issues                        an index that lags: always empty
 
 As GitHub does: ``Authorization: Bearer <token>`` or ``token <token>`` (else 401 "Requires
-authentication" / "Bad credentials"); the issue list includes pull requests, marked by a
+authentication" / "Bad credentials"); an ``X-GitHub-Api-Version`` other than
+``API_VERSIONS`` → 400; the issue list includes pull requests, marked by a
 ``pull_request`` key; pages of ``per_page`` (default 30, at most 100) with a ``Link`` header
 (``rel="next"``, ``"last"``, and ``"prev"``, ``"first"`` past page 1); labels named on an issue
 that do not exist yet are created; errors 422 ``{"message": "Validation Failed", "errors":
@@ -40,23 +42,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote
 
+from qrunner.emulator import github_rules as rules
 from qrunner.emulator.dialects import GITHUB_HOURLY_LIMIT, github_limit_headers
 from qrunner.emulator.faults import FaultScript
-from qrunner.emulator.github_rules import (
-    check_issue,
-    check_label,
-    error,
-    invalid,
-    json_object,
-    label_names,
-    page_of,
-)
+from qrunner.emulator.github_rules import error
 from qrunner.emulator.github_shapes import Site, new_issue, now
 from qrunner.emulator.loopback import LoopbackServer, Reply, Request
 
 Handler = Callable[["GitHubFake", Request, re.Match[str]], Reply]
 _REPO = r"/repos/(?P<repo>[^/]+/[^/]+)"
 SEARCH_PATH = "/search/issues"
+API_VERSIONS = ("2022-11-28", "2026-03-10")  # X-GitHub-Api-Version values GitHub accepts
 
 
 class GitHubFake(LoopbackServer):
@@ -83,6 +79,9 @@ class GitHubFake(LoopbackServer):
 
     # --- helpers for tests -----------------------------------------------------------
 
+    def snapshot(self) -> dict[str, Any]:
+        return {"issues": list(self.issues.values()), "labels": list(self.labels.values())}
+
     @property
     def search_calls(self) -> int:
         return self.count(path_prefix=SEARCH_PATH)
@@ -100,7 +99,7 @@ class GitHubFake(LoopbackServer):
         """An issue (or pull request) that existed before the test; its number."""
         with self.lock:
             number = len(self.issues) + 1
-            names = label_names(list(labels))
+            names = rules.label_names(list(labels))
             self._ensure_labels(names)
             self.issues[number] = new_issue(
                 number, title, body, names, user, state=state, pull_request=pull_request
@@ -129,6 +128,9 @@ class GitHubFake(LoopbackServer):
         refused = self._auth(request.headers.get("authorization", ""))
         if refused is not None:
             return refused
+        version = request.headers.get("x-github-api-version")
+        if version is not None and version not in API_VERSIONS:
+            return error(400, f"Unsupported 'X-GitHub-Api-Version' header: {version}")
         if self.rate_remaining <= 0:
             return error(403, "API rate limit exceeded for user ID 1.")
         self.rate_remaining -= 1
@@ -155,10 +157,13 @@ class GitHubFake(LoopbackServer):
                 return handler(self, request, match)
         return error(404, "Not Found")
 
+    def _get_repo(self, request: Request, match: re.Match[str]) -> Reply:
+        return Reply(200, self.site.repository(has_issues=self.issues_enabled))
+
     def _list_issues(self, request: Request, match: re.Match[str]) -> Reply:
         state = request.param("state") or "open"
         if state not in ("open", "closed", "all"):
-            return error(422, "Validation Failed", [invalid("Issue", "state", state)])
+            return error(422, "Validation Failed", [rules.invalid("Issue", "state", state)])
         wanted = {n.strip().lower() for n in (request.param("labels") or "").split(",") if n}
         sort = request.param("sort") or "created"
         items = [
@@ -169,17 +174,17 @@ class GitHubFake(LoopbackServer):
         items.sort(key=lambda i: (i[f"{sort}_at"] if sort == "updated" else "", i["number"]))
         if (request.param("direction") or "desc") == "desc":
             items.reverse()
-        page, link = page_of(items, request, self.url)
+        page, link = rules.page_of(items, request, self.url)
         return Reply(200, [self.site.issue(i, self.labels) for i in page], link)
 
     def _create_issue(self, request: Request, match: re.Match[str]) -> Reply:
-        data = json_object(request)
+        data = rules.json_object(request)
         if isinstance(data, Reply):
             return data
-        problem = check_issue(data, ("title",))
+        problem = rules.check_issue(data, ("title",))
         if problem is not None:
             return problem
-        names = label_names(data.get("labels", []))
+        names = rules.label_names(data.get("labels", []))
         self._ensure_labels(names)
         number = len(self.issues) + 1
         assignees = list(data.get("assignees") or [])
@@ -200,17 +205,20 @@ class GitHubFake(LoopbackServer):
         issue = self.issues.get(int(match["number"]))
         if issue is None:
             return error(404, "Not Found")
-        data = json_object(request)
+        data = rules.json_object(request)
         if isinstance(data, Reply):
             return data
-        problem = check_issue(data, ())
+        problem = rules.check_issue(data, ())
         if problem is not None:
             return problem
-        for key in ("title", "body", "assignees"):
-            if key in data:
-                issue[key] = data[key] if key != "body" else data[key] or ""
+        if data.get("title") is not None:
+            issue["title"] = data["title"]
+        if "body" in data:
+            issue["body"] = data["body"] or ""  # null clears the body, as on GitHub
+        if "assignees" in data:
+            issue["assignees"] = list(data["assignees"] or [])
         if "labels" in data:
-            issue["labels"] = label_names(data["labels"])
+            issue["labels"] = rules.label_names(data["labels"])
             self._ensure_labels(issue["labels"])
         state = data.get("state", issue["state"])
         if state == "closed" and issue["state"] == "open":
@@ -227,27 +235,27 @@ class GitHubFake(LoopbackServer):
         issue = self.issues.get(int(match["number"]))
         if issue is None:
             return error(404, "Not Found")
-        page, link = page_of(issue["comments"], request, self.url)
+        page, link = rules.page_of(issue["comments"], request, self.url)
         return Reply(200, [self.site.comment(issue, c) for c in page], link)
 
     def _create_comment(self, request: Request, match: re.Match[str]) -> Reply:
         issue = self.issues.get(int(match["number"]))
         if issue is None:
             return error(404, "Not Found")
-        data = json_object(request)
+        data = rules.json_object(request)
         if isinstance(data, Reply):
             return data
-        problem = check_issue(data, ("body",), "IssueComment")
+        problem = rules.check_issue(data, ("body",), "IssueComment")
         if problem is not None:
             return problem
         comment = self._add_comment(issue, data["body"], self.login)
         return Reply(201, self.site.comment(issue, comment))
 
     def _create_label(self, request: Request, match: re.Match[str]) -> Reply:
-        data = json_object(request)
+        data = rules.json_object(request)
         if isinstance(data, Reply):
             return data
-        problem = check_label(data, self.labels)
+        problem = rules.check_label(data, self.labels)
         if problem is not None:
             return problem
         label = self._new_label(data["name"], data.get("color") or "ededed")
@@ -283,6 +291,7 @@ class GitHubFake(LoopbackServer):
 
 
 _ROUTES: list[tuple[str, re.Pattern[str], Handler]] = [
+    ("GET", re.compile(_REPO), GitHubFake._get_repo),
     ("GET", re.compile(_REPO + r"/issues"), GitHubFake._list_issues),
     ("POST", re.compile(_REPO + r"/issues"), GitHubFake._create_issue),
     ("GET", re.compile(_REPO + r"/issues/(?P<number>\d+)"), GitHubFake._get_issue),

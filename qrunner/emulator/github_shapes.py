@@ -66,6 +66,21 @@ class Site:
     def _type(self, login: str) -> str:
         return "Bot" if login == self.bot else "User"
 
+    def repository(self, has_issues: bool) -> dict[str, Any]:
+        owner, name = self.repo.split("/", 1)
+        return {
+            "id": 1,
+            "node_id": "R_emu1",
+            "name": name,
+            "full_name": self.repo,
+            "owner": self.user(owner),
+            "private": True,
+            "url": f"{self.api}/repos/{self.repo}",
+            "html_url": f"{self.html}/{self.repo}",
+            "has_issues": has_issues,
+            "permissions": {"admin": False, "maintain": False, "push": True, "triage": True},
+        }
+
     def label(self, label: dict[str, Any]) -> dict[str, Any]:
         url = f"{self.api}/repos/{self.repo}/labels/{label['name']}"
         return {**label, "node_id": f"LA_emu{label['id']}", "url": url, "default": False}

@@ -16,7 +16,9 @@ with its headers lower-cased and credentials hidden: ``authorization`` keeps onl
 (``"Bearer ***"``), cookies are dropped. Faults come first: the script's latency is waited out,
 then its one fault is acted out on the wire in the fake's own words
 (:mod:`qrunner.emulator.dialects`); a fault's ``match`` sees ``"METHOD /path?query"``, a
-newline and the body. Emulated server-side limits (``faults.limit(RateLimit(...))``) answer as
+newline and the body. ``GET /_emulator/state`` answers the fake's ``snapshot()`` as JSON (what it
+received: issues, messages, deliveries), unrecorded and never faulted, for trying by hand.
+Emulated server-side limits (``faults.limit(RateLimit(...))``) answer as
 the service's rate limit does. ``answer`` runs under ``self.lock`` (an ``RLock``), so a fake's
 state needs no other locking; test helpers take the same lock.
 """
@@ -26,7 +28,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
@@ -35,6 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from qrunner.emulator.dialects import dialect_of
 from qrunner.emulator.faults import FaultScript, act_out, send
 
+STATE_PATH = "/_emulator/state"  # not part of any faked API: what the fake holds, as JSON
 HANG_LIMIT = 300.0  # a hung request is dropped after this long (or when the fake stops)
 MAX_BODY_BYTES = 10 * 1024 * 1024  # a larger request body is answered 413 unread
 _DROPPED_HEADERS = frozenset({"cookie", "proxy-authorization"})
@@ -129,6 +131,10 @@ class LoopbackServer:
     def answer(self, request: Request) -> Reply:
         raise NotImplementedError
 
+    def snapshot(self) -> dict[str, Any]:
+        """What the fake holds, JSON-ready (``GET /_emulator/state``)."""
+        return {}
+
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
@@ -174,6 +180,10 @@ class LoopbackServer:
         split = urlsplit(handler.path)
         headers = {k.lower(): v for k, v in handler.headers.items()}
         raw = _read_body(handler, headers)
+        if handler.command == "GET" and split.path == STATE_PATH:
+            with self.lock:
+                send(handler, 200, self.snapshot())
+            return
         record = Recorded(
             handler.command, split.path, split.query, hide_credentials(headers),
             raw or b"", 0, None, arrived,
@@ -210,23 +220,30 @@ class LoopbackServer:
 
 
 def _read_body(handler: BaseHTTPRequestHandler, headers: dict[str, str]) -> bytes | None:
-    """The request body (chunked or not); ``None`` when it is over :data:`MAX_BODY_BYTES`."""
+    """The request body (chunked or not); ``None`` when it is over :data:`MAX_BODY_BYTES`
+    (the connection is then closed: the rest of the body stays unread)."""
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        return b"".join(_chunks(handler))
-    length = int(headers.get("content-length") or 0)
+        return _read_chunks(handler)
+    try:
+        length = int(headers.get("content-length") or 0)
+    except ValueError:
+        length = 0
     if length > MAX_BODY_BYTES:
         return None
-    return handler.rfile.read(length) if length else b""
+    return handler.rfile.read(length) if length > 0 else b""
 
 
-def _chunks(handler: BaseHTTPRequestHandler) -> Iterator[bytes]:
-    while True:
-        size = int(handler.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
-        if size == 0:
-            handler.rfile.readline()
-            return
-        yield handler.rfile.read(size)
+def _read_chunks(handler: BaseHTTPRequestHandler) -> bytes | None:
+    chunks: list[bytes] = []
+    total = 0
+    while size := int(handler.rfile.readline().split(b";", 1)[0].strip() or b"0", 16):
+        total += size
+        if total > MAX_BODY_BYTES:
+            return None
+        chunks.append(handler.rfile.read(size))
         handler.rfile.readline()
+    handler.rfile.readline()  # the blank line after the last, empty chunk
+    return b"".join(chunks)
 
 
 class _Handler(BaseHTTPRequestHandler):

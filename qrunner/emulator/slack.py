@@ -68,6 +68,9 @@ class SlackFake(LoopbackServer):
         self.state = "ok"  # or "archived", "revoked", "removed"
         self.messages: list[dict[str, Any]] = []
 
+    def snapshot(self) -> dict[str, Any]:
+        return {"messages": self.messages}
+
     @property
     def webhook_url(self) -> str:
         return self.url + self.path

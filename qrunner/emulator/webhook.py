@@ -86,6 +86,13 @@ class WebhookFake(LoopbackServer):
         self.rejected: list[Rejection] = []
         self.duplicates = 0
 
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "deliveries": [{"key": d.key, "payload": d.payload} for d in self.deliveries],
+            "rejected": [{"reason": r.reason, "status": r.status} for r in self.rejected],
+            "duplicates": self.duplicates,
+        }
+
     @property
     def hook_url(self) -> str:
         return self.url + self.path

@@ -88,3 +88,26 @@ def test_the_scaffold_is_package_data() -> None:
         "datadog.spans",
         "tekton.summary",
     }
+
+
+@pytest.mark.parametrize("recipe", ["datadog", "local"])
+def test_every_recipe_gates_hourly_on_what_is_due_with_state_and_history(recipe: str) -> None:
+    files = dict(scaffold_files(recipe))
+    text = files[Path(".github/workflows/qrunner-gates.yml")].decode()
+    workflow = yaml.safe_load(text)
+    minute, hour, *_ = workflow[True]["schedule"][0]["cron"].split()  # YAML 1.1: `on` is True
+    assert minute.isdigit() and minute != "0" and hour == "*"  # one wake-up an hour, off :00
+    (job,) = workflow["jobs"].values()
+    assert "matrix" not in job.get("strategy", {})  # one job: shards are the way to scale up
+    run = " ".join(s.get("run", "") for s in job["steps"])
+    assert all(option in run for option in ("--due", "--state", "--history"))
+    cached = [s["with"]["path"] for s in job["steps"] if "actions/cache/" in s.get("uses", "")]
+    assert any(".qrunner/state.json" in p and ".qrunner-history" in p for p in cached)
+    assert "runner minutes a month" in text
+
+
+def test_every_scheduled_workflow_states_its_cost() -> None:
+    for recipe in ("datadog", "local"):
+        for path, content in scaffold_files(recipe):
+            if path.suffix == ".yml":
+                assert "Cost:" in content.decode(), f"{recipe}: {path}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -133,3 +134,17 @@ def test_an_oversized_body_is_413_unread() -> None:
     with SlackFake() as slack:
         answer = httpx.post(slack.webhook_url, content=b"x" * (10 * 1024 * 1024 + 1))
         assert answer.status_code == 413 and slack.messages == []
+
+
+def test_a_chunked_body_is_read_and_an_oversized_one_refused() -> None:
+    with SlackFake() as slack:
+
+        def body(parts: list[bytes]) -> Iterator[bytes]:
+            yield from parts
+
+        ok = httpx.post(slack.webhook_url, content=body([b'{"text":', b' "hi"}']))
+        assert ok.text == "ok" and slack.messages == [{"text": "hi"}]
+        big = body([b"x" * (1024 * 1024)] * 11)
+        with contextlib.suppress(httpx.TransportError):  # refused before the body ends
+            assert httpx.post(slack.webhook_url, content=big).status_code == 413
+        assert len(slack.messages) == 1

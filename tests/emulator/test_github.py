@@ -250,3 +250,9 @@ def test_the_search_api_answers_but_is_counted(gh: GitHubFake, api: httpx.Client
     found = httpx.get(f"{gh.url}/search/issues", params={"q": "ab12"}, headers=api.headers)
     assert found.status_code == 200 and found.json()["items"] == []  # the index lags
     assert gh.search_calls == 1
+
+
+def test_an_unknown_api_version_is_400(api: httpx.Client) -> None:
+    assert api.get("/issues", headers={"X-GitHub-Api-Version": "2022-11-28"}).status_code == 200
+    refused = api.get("/issues", headers={"X-GitHub-Api-Version": "2023-01-01"})
+    assert refused.status_code == 400 and "X-GitHub-Api-Version" in refused.json()["message"]

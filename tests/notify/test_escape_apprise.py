@@ -19,6 +19,7 @@ from qrunner.notify.channels.escape import (
     ZWSP,
     github_mention,
     github_text,
+    plain,
     safe_url,
     slack_mention,
     slack_text,
@@ -58,11 +59,12 @@ def test_plain_text_for_apprise_holds_no_mention_or_link(text: str) -> None:
 
 @given(st.text(max_size=2000), st.integers(min_value=20, max_value=500))
 def test_data_is_cut_to_its_limit_saying_how_long_it_was(text: str, limit: int) -> None:
-    out = slack_text(text, limit)
-    if len(" ".join(text.split())) <= limit:
-        assert "characters)" not in out or "characters)" in text
+    full = plain(text, 10**9)  # one line, controls escaped, secrets redacted
+    out = plain(text, limit)
+    if len(full) <= limit:
+        assert out == full
     else:
-        assert out.endswith(" characters)")
+        assert out == f"{full[:limit]}… ({len(full)} characters)"
 
 
 def test_mentions_come_only_in_the_shapes_of_mentions() -> None:
