@@ -31,10 +31,12 @@ def test_the_action_and_the_cronjob_notify_from_their_run() -> None:
     action = yaml.safe_load((ROOT / ".github" / "actions" / "qrunner" / "action.yml").read_text())
     assert {"notify", "alert-state"} <= set(action["inputs"])
     assert "issues: write" in action["inputs"]["notify"]["description"]
-    (cronjob,) = yaml.safe_load_all((ROOT / "deploy" / "kubernetes" / "cronjob.yaml").read_text())
+    manifest = ROOT / "deploy" / "kubernetes" / "30-cronjob.yaml"
+    (cronjob,) = yaml.safe_load_all(manifest.read_text())
     container = cronjob["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]
     assert "--alert-state=/state/alerts.json" in container["args"]
-    assert any(a.startswith("--notify=/specs/_") for a in container["args"])
+    assert "--notify=/qrunner/notify.yaml" in container["args"]  # the Dockerfile copies it
+    assert "COPY notify.yaml ./" in (ROOT / "Dockerfile").read_text()
 
 
 def test_notify_cannot_change_a_result() -> None:
