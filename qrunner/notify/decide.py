@@ -8,9 +8,9 @@ kind: it opens with ``error`` and closes with ``resolved`` at the next judged ti
 ``no_data`` tick leaves a failure incident's streaks alone. Shadow checks and ``notify: false``
 never notify.
 
-A tick the state has already decided (per spec, ``decided``) is skipped, so re-running a tick or replaying
-a report announces nothing again. A run holding several ticks of a spec (a catch-up) reports
-the *net* change per incident: one event, not one per tick.
+A tick the state has already decided (per spec: ``decided``) is skipped, so re-running a tick
+or replaying a report announces nothing again. A run holding several ticks of a spec (a
+catch-up) reports the *net* change per incident: one event, not one per tick.
 """
 
 from __future__ import annotations

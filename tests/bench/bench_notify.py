@@ -62,49 +62,53 @@ def main() -> None:
     from qrunner.emulator.slack import SlackFake
     from qrunner.emulator.webhook import WebhookFake
 
-    with tempfile.TemporaryDirectory() as folder, GitHubFake() as gh, SlackFake() as slack:
-        with WebhookFake(secret="bench-secret") as hook:
-            tmp = Path(folder)
-            (tmp / "notify.yaml").write_text(ROUTING)
-            env = {
-                "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "acme/gates",
-                "GITHUB_TOKEN": "emulator-token", "SLACK_WEBHOOK_URL": slack.webhook_url,
-                "GATES_HOOK_URL": hook.hook_url, "GATES_HOOK_SECRET": "bench-secret",
-            }  # fmt: skip
-            seed = run_report(args.checks, args.incidents, "2026-12-01T00:00:00Z", failing=False)
-            failing = run_report(args.checks, args.incidents, "2026-12-01T01:00:00Z", failing=True)
-            state = tmp / "alerts.json"
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        GitHubFake() as gh,
+        SlackFake() as slack,
+        WebhookFake(secret="bench-secret") as hook,
+    ):
+        tmp = Path(folder)
+        (tmp / "notify.yaml").write_text(ROUTING)
+        env = {
+            "GITHUB_API_URL": gh.url, "GITHUB_REPOSITORY": "acme/gates",
+            "GITHUB_TOKEN": "emulator-token", "SLACK_WEBHOOK_URL": slack.webhook_url,
+            "GATES_HOOK_URL": hook.hook_url, "GATES_HOOK_SECRET": "bench-secret",
+        }  # fmt: skip
+        seed = run_report(args.checks, args.incidents, "2026-12-01T00:00:00Z", failing=False)
+        failing = run_report(args.checks, args.incidents, "2026-12-01T01:00:00Z", failing=True)
+        state = tmp / "alerts.json"
+        routing = read_routing(tmp / "notify.yaml")
+        notify_report(seed, NotifyOptions(routing, alert_state=state, environ=env))
+        times = []
+        for _ in range(args.runs):
+            started = time.perf_counter()
             routing = read_routing(tmp / "notify.yaml")
-            notify_report(seed, NotifyOptions(routing, alert_state=state, environ=env))
-            times = []
-            for _ in range(args.runs):
-                started = time.perf_counter()
-                routing = read_routing(tmp / "notify.yaml")
-                options = NotifyOptions(routing, alert_state=state, environ=env, dry_run=True)
-                result = notify_report(failing, options)
-                times.append(time.perf_counter() - started)
-            rendered = len(result.rendered)
-            print(
-                f"decide + route + render, {args.checks} checks, {args.incidents} incidents, "
-                f"{rendered} messages: median {statistics.median(times):.3f} s, "
-                f"best {min(times):.3f} s (target < 1 s)"
-            )
-            before = gh.count()
-            result = notify_report(failing, NotifyOptions(routing, alert_state=state, environ=env))
-            events = sum(1 for n in result.notified if n.delivery.destination == "gh")
-            calls = gh.count() - before
-            print(
-                f"GitHub, opening: {calls} calls for {events} events "
-                f"(bound: 1 listing + 1 per event = {events + 1}); search calls {gh.search_calls}"
-            )
-            passing = run_report(args.checks, args.incidents, "2026-12-01T02:00:00Z", failing=False)
-            before = gh.count()
-            result = notify_report(passing, NotifyOptions(routing, alert_state=state, environ=env))
-            events = sum(1 for n in result.notified if n.delivery.destination == "gh")
-            print(
-                f"GitHub, resolving (issue numbers known from the alert state): "
-                f"{gh.count() - before} calls for {events} events (no listing; comment + close)"
-            )
+            options = NotifyOptions(routing, alert_state=state, environ=env, dry_run=True)
+            result = notify_report(failing, options)
+            times.append(time.perf_counter() - started)
+        rendered = len(result.rendered)
+        print(
+            f"decide + route + render, {args.checks} checks, {args.incidents} incidents, "
+            f"{rendered} messages: median {statistics.median(times):.3f} s, "
+            f"best {min(times):.3f} s (target < 1 s)"
+        )
+        before = gh.count()
+        result = notify_report(failing, NotifyOptions(routing, alert_state=state, environ=env))
+        events = sum(1 for n in result.notified if n.delivery.destination == "gh")
+        calls = gh.count() - before
+        print(
+            f"GitHub, opening: {calls} calls for {events} events "
+            f"(bound: 1 listing + 1 per event = {events + 1}); search calls {gh.search_calls}"
+        )
+        passing = run_report(args.checks, args.incidents, "2026-12-01T02:00:00Z", failing=False)
+        before = gh.count()
+        result = notify_report(passing, NotifyOptions(routing, alert_state=state, environ=env))
+        events = sum(1 for n in result.notified if n.delivery.destination == "gh")
+        print(
+            f"GitHub, resolving (issue numbers known from the alert state): "
+            f"{gh.count() - before} calls for {events} events (no listing; comment + close)"
+        )
 
 
 if __name__ == "__main__":
