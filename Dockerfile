@@ -26,6 +26,8 @@ RUN python -m pip install --no-cache-dir /dist/*.whl \
     && useradd --no-log-init --system --uid 10001 --gid 10001 --no-create-home qrunner
 WORKDIR /qrunner
 COPY queries/ queries/
+# The routing file of notifications (the CronJob's --notify), reviewed in git like the specs.
+COPY notify.yaml ./
 # numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd
 USER 10001:10001
 ENTRYPOINT ["qrunner"]

@@ -59,6 +59,14 @@ MAX_TICK_GAP_YEARS = 8  # a cron must fire this often (29 February does) or it i
 MAX_PENDING_TICKS = 1_000  # owed ticks of one spec a due run looks at (and lists as missed)
 CLAIM_LEASE_SECONDS = 6 * 3600  # a due run's claim on its ticks without --timeout
 
+# --- notifications -----------------------------------------------------------------------------
+MAX_SILENCE_DAYS = 90  # a silence's `until` at most this far ahead: it cannot be forgotten
+NOTIFY_BUDGET_SECONDS = 60.0  # the whole notify step, every destination and retry included
+MAX_ALERT_STATE_BYTES = 64 * 1024 * 1024  # the alert state file (incidents and outbox)
+MAX_OUTBOX_EVENTS = 10_000  # undelivered events kept; the oldest go first, counted in a warning
+MAX_RESET_NAMES = 20  # incidents a state-reset summary names (then "and N more")
+MAX_GROUP_INCIDENTS = 20  # per-group incidents of one check; other groups share one incident
+
 
 # --- notification channels ------------------------------------------------------------------
 NOTIFY_MAX_ATTEMPTS = 4  # tries of one request to a destination (network errors, 5xx, 429)

@@ -18,6 +18,7 @@ from qrunner.cli.authoring import explain, init, spec_test
 from qrunner.cli.data import emulator, sample_data
 from qrunner.cli.history import history, report
 from qrunner.cli.ingest import ingest
+from qrunner.cli.notify import notify
 from qrunner.cli.options import EPILOG_EXIT_CODES
 from qrunner.cli.run import query, run
 from qrunner.cli.schedule import merge, plan
@@ -93,10 +94,10 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
 
 # Each command lives in the module of its group (specs, run, schedule, schemas, data, ingest,
-# history, authoring); adding one is adding it here.
+# history, authoring, notify); adding one is adding it here.
 for _command in (
     validate, render, query, run, plan, merge, schemas, sample_data, emulator, ingest, history,
-    report, init, explain, spec_test,
+    report, init, explain, spec_test, notify,
 ):  # fmt: skip
     cli.add_command(_command)
 

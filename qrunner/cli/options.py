@@ -13,7 +13,8 @@ REPORT_FORMATS = ("console", "json", "junit", "markdown", "github")
 
 EPILOG_EXIT_CODES = """\b
 Exit codes: 0 all good (pass or warn), 1 a check failed, 2 usage / spec / template /
-schema error, 3 backend unavailable or erroring after retries, 4 internal error."""
+schema error, 3 backend unavailable or erroring after retries, 4 internal error, 5 the
+gates passed but a notification (--notify) was not delivered after retries."""
 
 
 class _FiniteSeconds(click.FloatRange):

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from qrunner.cli.history import history_option
+from qrunner.cli.notify import notify_flags, notify_request
 from qrunner.cli.options import (
     EPILOG_EXIT_CODES,
     FINITE_SECONDS,
@@ -101,6 +102,7 @@ def query(
 )
 @schedule_flags
 @history_option(required=False)
+@notify_flags
 def run(
     paths: tuple[str, ...],
     selectors: tuple[str, ...],
@@ -122,6 +124,8 @@ def run(
     catch_up: int,
     shard: str | None,
     history: Path | None,
+    notify_path: Path | None,
+    alert_state: Path | None,
 ) -> None:
     """Run the specs under PATHS (default: queries/), judge their checks, write reports.
 
@@ -130,6 +134,7 @@ def run(
       qrunner run queries/
       qrunner run queries/ --select tag:nightly --report junit:out/junit.xml
       qrunner run queries/ --due --catch-up 3 --shard 2/4 --report json:out/shard-2.json
+      qrunner run queries/ --due --notify notify.yaml --report json:out/run.json
     """
     from qrunner.reports.output import parse_report_option
     from qrunner.run.runner import RunOptions, execute_run
@@ -162,5 +167,6 @@ def run(
             shard=parse_shard(shard) if shard else None,
         ),
         history=history,
+        notify=notify_request(notify_path, alert_state),
     )
     sys.exit(execute_run(options, stdout=sys.stdout, stderr=sys.stderr))

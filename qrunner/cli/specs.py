@@ -20,14 +20,29 @@ from qrunner.secrets import inert, inert_json
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", help="Output format."
 )
-def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None, fmt: str) -> None:
+@click.option(
+    "--notify",
+    "notify_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="PATH",
+    help="Also check this routing file (channels, routes, silences) against the specs' owners.",
+)
+def validate(
+    paths: tuple[str, ...],
+    variables: tuple[str, ...],
+    at: str | None,
+    fmt: str,
+    notify_path: Path | None,
+) -> None:
     """Load, render and schema-check every spec under PATHS (default: queries/).
 
     Every error is reported as path:line:col: message [pointer].
 
     \b
-    Example:
+    Examples:
       qrunner validate queries/ --var branch=release-1.2
+      qrunner validate queries/ --notify notify.yaml
     """
     from qrunner.reports.validation import format_validation
     from qrunner.spec.render import build_renderer
@@ -38,7 +53,14 @@ def validate(paths: tuple[str, ...], variables: tuple[str, ...], at: str | None,
     report.check_command_line(spec_paths(paths))
     text = format_validation(report, fmt)
     click.echo(inert_json(text) if fmt == "json" else inert(text), nl=False)
-    sys.exit(ExitCode.SPEC_ERROR if report.failed else ExitCode.OK)
+    routing_failed = False
+    if notify_path is not None:
+        from qrunner.notify.routing_file import check_routing
+
+        for problem in check_routing(notify_path, spec_paths(paths)):
+            routing_failed |= problem.severity == "error"
+            click.echo(inert(f"{problem.severity}: {problem}"), err=True)
+    sys.exit(ExitCode.SPEC_ERROR if report.failed or routing_failed else ExitCode.OK)
 
 
 @click.command()

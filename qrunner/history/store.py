@@ -244,3 +244,31 @@ def prune(directory: Path, keep: timedelta, today: date) -> list[Path]:
                 raise HistoryError(f"cannot delete {folder}: {e.strerror}") from e
             removed.append(folder)
     return removed
+
+
+def last_statuses(directory: Path, before: str) -> dict[tuple[str, str], tuple[str, str]]:
+    """Per ``(spec, check)``: the status and time (tick, else run) of its newest result before
+    ``before`` (ISO), checks as a whole (not their groups). What seeds a lost alert state."""
+    files = [
+        f
+        for folder in _partitions(directory)[:NEW_CHECK_PARTITIONS]
+        for f in sorted(folder.glob("*.parquet"))
+    ]
+    if not files:
+        return {}
+    sql = f"""
+        SELECT spec, check_name, status, strftime(coalesce(tick, run_at), '%Y-%m-%dT%H:%M:%SZ')
+        FROM {_file_list_sql(files)}
+        WHERE group_key IS NULL AND coalesce(tick, run_at) < CAST(? AS TIMESTAMP)
+        QUALIFY row_number() OVER (
+            PARTITION BY spec, check_name ORDER BY coalesce(tick, run_at) DESC, run_id DESC
+        ) = 1
+    """
+    con = _connect()
+    try:
+        rows = con.execute(sql, [before.replace("Z", "")]).fetchall()
+    except _duckdb().Error as e:
+        raise HistoryError(f"cannot read the history: {e}") from e
+    finally:
+        con.close()
+    return {(str(s), str(c)): (str(status), str(at)) for s, c, status, at in rows}

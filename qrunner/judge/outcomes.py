@@ -141,6 +141,7 @@ class SpecOutcome:
     window: tuple[datetime, datetime] | None = None  # its data window, start and end (UTC)
     missed_ticks: list[datetime] = field(default_factory=list)  # --due: given up, oldest first
     owner: str | None = None
+    notify: dict[str, Any] | None = None  # the spec's notify blocks, as plain data
 
 
 @dataclass(slots=True)

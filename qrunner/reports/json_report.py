@@ -5,7 +5,9 @@ keys), and each addition bumps ``minor_version`` (:data:`MINOR_VERSION`); removi
 a key, or changing its meaning, bumps ``version``. Minor versions: 0 the original keys; 1 adds
 ``minor_version``, ``shard``, and per spec ``tick``, ``window``, ``missed_ticks`` and
 ``error_code``; 2 adds ``run_id``, per spec ``owner``, and per check ``baseline``, ``change``,
-``zscore``, ``bands`` and ``groups``. ``observed``
+``zscore``, ``bands`` and ``groups``; 3 adds per spec ``notify`` (its notify blocks) and the
+run's ``notifications[]`` (one entry per event and destination: ``qrunner run --notify``
+writes the report, delivers, then rewrites it with this key added). ``observed``
 values are numbers in the check's ``unit`` (``null`` when nothing was measured); durations
 without a ``unit:`` are in seconds and ratios in percent. ``baseline`` is in the same unit;
 ``change`` is in percent. Per-group checks list every group under ``groups`` (the history
@@ -17,11 +19,12 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, RunResult, SpecOutcome
 
-MINOR_VERSION = 2
+MINOR_VERSION = 3
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -86,6 +89,7 @@ def _spec(spec: SpecOutcome) -> dict[str, Any]:
         "missed_ticks": [format_timestamp(t) for t in spec.missed_ticks],
         "error_code": int(spec.error_code) if spec.error_code is not None else None,
         "owner": spec.owner,
+        "notify": spec.notify,
     }
 
 
@@ -103,6 +107,7 @@ def report_data(run: RunResult) -> dict[str, Any]:
         "shard": {"index": run.shard[0], "count": run.shard[1]} if run.shard else None,
         "run_id": run.run_id,
         "specs": [_spec(s) for s in run.specs],
+        "notifications": [],
     }
 
 
@@ -112,3 +117,36 @@ class JsonReporter:
 
     def render(self, run: RunResult) -> str:
         return json.dumps(report_data(run), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+def read_report_data(path: Path) -> dict[str, Any]:
+    """A ``--report json`` file's data, refusing what is not a version-1 report."""
+    from qrunner.errors import LimitError, UsageError
+    from qrunner.limits import open_regular_file
+
+    try:
+        with open_regular_file(path) as source:  # a FIFO would block the reader forever
+            data = json.loads(source.read().decode("utf-8"))
+    except OSError as e:
+        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
+    except LimitError as e:
+        raise UsageError(f"{path}: cannot read: {e}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UsageError(f"{path}: not a JSON report: {e}") from None
+    if not isinstance(data, dict) or "version" not in data:
+        raise UsageError(f"{path}: not a qrunner JSON report (no top-level version)")
+    if data["version"] != 1:
+        raise UsageError(
+            f"{path}: a JSON report of version {data['version']!r}; this qrunner reads version 1"
+        )
+    specs = data.get("specs")
+    if not isinstance(data.get("at"), str) or not isinstance(specs, list):
+        raise UsageError(f"{path}: not a qrunner JSON report (no 'at' time or 'specs' list)")
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            raise UsageError(f"{path}: specs[{i}]: not a spec result (no name)")
+        if not isinstance(spec.get("checks", []), list) or not all(
+            isinstance(c, dict) and isinstance(c.get("name"), str) for c in spec.get("checks", [])
+        ):
+            raise UsageError(f"{path}: specs[{i}].checks: not a list of check results")
+    return data

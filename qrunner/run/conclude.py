@@ -1,7 +1,8 @@
 """The run's last phase, in an order that keeps a verdict safe: the reports are written, then
-the ticks are settled, then the history is recorded and the results are published. Nothing done
-here changes the exit code, except a report that could not be written (a gate whose report is
-missing has not passed)."""
+the ticks are settled, then the history is recorded and the results are published, and only
+then are notifications sent (``--notify``). Nothing done here changes the exit code, except a
+report that could not be written (a gate whose report is missing has not passed) and a
+notification not delivered when the gates passed (exit 5)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from qrunner.errors import ExitCode
 from qrunner.judge.outcomes import RunResult, SpecOutcome, exit_code_for
 from qrunner.reports.output import ReportRequest, write_reports
 from qrunner.run.history_hooks import RunHistory, attach_trends, finish_history
+from qrunner.run.notify_step import NotifyRequest
 from qrunner.schedule.pairs import Batch
 
 
@@ -27,6 +29,7 @@ class Conclusion:
     publish: str | None
     application_id: str | None
     deadline: float | None
+    notify: NotifyRequest | None = None
 
 
 def conclude_run(
@@ -64,5 +67,17 @@ def conclude_run(
         )
     code = exit_code_for(run, fail_on=conclusion.fail_on)
     if unwritten and code is not ExitCode.INTERNAL_ERROR:
-        return int(ExitCode.SPEC_ERROR)
+        code = ExitCode.SPEC_ERROR
+    if conclusion.notify is not None:
+        from qrunner.reports.json_report import report_data
+        from qrunner.run.notify_step import notify_after_run
+
+        return notify_after_run(
+            report_data(run),
+            conclusion.notify,
+            conclusion.reports,
+            conclusion.environ,
+            int(code),
+            stderr=stderr,
+        )
     return int(code)

@@ -87,6 +87,7 @@ class SpecRunner:
             tick=rendered.tick,
             window=window_of(rendered),
             owner=spec.owner,
+            notify=spec.notify_settings(),
         )
         try:
             query = PreparedQuery(spec.name, source, rendered.request)

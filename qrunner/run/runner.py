@@ -10,7 +10,7 @@ interrupted.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,6 +23,7 @@ from qrunner.run.conclude import Conclusion, conclude_run
 from qrunner.run.execute import error_outcome, execute_batch
 from qrunner.run.guard import terminate_as_interrupt
 from qrunner.run.history_hooks import default_run_id, open_history
+from qrunner.run.notify_step import NotifyRequest
 from qrunner.run.select import select_specs
 from qrunner.run.targets import target_options
 from qrunner.schedule import due
@@ -54,11 +55,17 @@ class RunOptions:
     traceback: bool = False  # print the traceback of a spec's internal error
     schedule: ScheduleOptions = field(default_factory=ScheduleOptions)
     history: Path | None = None  # the history store: baselines read from it, results added
+    notify: NotifyRequest | None = None  # --notify: deliver what the run owes, last
 
 
 def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     """Run everything ``options`` describes; write the reports; return the exit code."""
     started_at = datetime.now(UTC)
+    if options.notify is not None and options.schedule.shard is not None:
+        raise UsageError(
+            "--notify with --shard: shards never notify on their own; run qrunner notify "
+            "on the merged report (qrunner merge … --report json:merged.json)"
+        )
     if options.publish and not (
         options.application_id or options.environ.get("QRUNNER_PRODUCT_ANALYTICS_APPLICATION_ID")
     ):
@@ -143,6 +150,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         publish=options.publish,
         application_id=options.application_id,
         deadline=deadline,
+        notify=replace(options.notify, history=options.history) if options.notify else None,
     )
     return conclude_run(run, batch, outcomes, history, conclusion, stdout=stdout, stderr=stderr)
 

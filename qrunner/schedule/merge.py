@@ -9,14 +9,13 @@ quietly green merge.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
-from qrunner.errors import ExitCode, LimitError, UsageError
+from qrunner.errors import ExitCode, UsageError
 from qrunner.judge.outcomes import (
     Band,
     CheckOutcome,
@@ -28,7 +27,6 @@ from qrunner.judge.outcomes import (
     exit_code_for,
     run_status,
 )
-from qrunner.limits import open_regular_file
 from qrunner.reports.output import ReportRequest, write_reports
 
 
@@ -99,26 +97,15 @@ def _spec(data: dict[str, Any]) -> SpecOutcome:
         window=(_time(window["start"]), _time(window["end"])) if window else None,
         missed_ticks=[_time(t) for t in data.get("missed_ticks", [])],
         owner=data.get("owner"),
+        notify=data.get("notify"),
     )
 
 
 def read_report(path: Path) -> RunResult:
     """One ``--report json`` file back into a :class:`RunResult`."""
-    try:
-        with open_regular_file(path) as source:  # a FIFO would block the merge forever
-            data = json.loads(source.read().decode("utf-8"))
-    except OSError as e:
-        raise UsageError(f"{path}: cannot read: {e.strerror}") from None
-    except LimitError as e:
-        raise UsageError(f"{path}: cannot read: {e}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UsageError(f"{path}: not a JSON report: {e}") from None
-    if not isinstance(data, dict) or "version" not in data:
-        raise UsageError(f"{path}: not a qrunner JSON report (no top-level version)")
-    if data["version"] != 1:
-        raise UsageError(
-            f"{path}: a JSON report of version {data['version']!r}; this qrunner merges version 1"
-        )
+    from qrunner.reports.json_report import read_report_data
+
+    data = read_report_data(path)
     try:
         shard = data.get("shard")
         return RunResult(

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import socket
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +29,7 @@ from typing import Any
 
 from qrunner.errors import LimitError, StateError
 from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS, open_regular_file
+from qrunner.reports.lockfile import LockError, claim_alive, locked_update, owner_id
 from qrunner.spec.cron import Schedule, format_utc
 
 DEFAULT_STATE = Path(".qrunner") / "state.json"
@@ -55,18 +54,7 @@ def _parse(text: str | None) -> datetime | None:
 
 
 def _alive(owner: str, expires: str | None, now: datetime) -> bool:
-    expiry = _parse(expires)
-    if expiry is None or expiry <= now:
-        return False
-    host, _, pid = owner.rpartition(":")
-    if host == socket.gethostname() and pid.isdigit():
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-    return True
+    return claim_alive(owner, _parse(expires), now)
 
 
 def pending_ticks(
@@ -182,32 +170,12 @@ class StateFile:
     @contextlib.contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         """Hold the lock, yield the state; what the block leaves in it is written back."""
-        import fcntl
-
-        from qrunner.reports.atomic import write_atomic
 
         try:
-            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.lock_path, "a+")  # noqa: SIM115 - held for the whole block
-        except OSError as e:
-            if isinstance(e, FileExistsError):  # mkdir: a file stands where a folder should
-                raise StateError(f"{self.path.parent}: not a folder") from None
-            raise StateError(f"{self.lock_path}: cannot open the lock: {e.strerror}") from None
-        with handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                data = self.read()
-                before = json.dumps(data, sort_keys=True)
+            with locked_update(self.path, self.read) as data:
                 yield data
-                text = json.dumps(data, indent=1, sort_keys=True)
-                if json.dumps(data, sort_keys=True) != before:
-                    write_atomic(self.path, text + "\n")
-            finally:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+        except LockError as e:
+            raise StateError(str(e)) from None
 
 
 def claim_ticks(

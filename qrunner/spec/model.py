@@ -67,6 +67,35 @@ class FreshnessSpec(_Strict):
         return _schedule_field(value, "max_age")
 
 
+Severity = Literal["page", "ticket", "info"]
+
+
+class CheckNotifySpec(_Strict):
+    """A check's own ``notify:``: overrides the spec's for this check's incidents."""
+
+    for_: int | None = Field(
+        default=None, alias="for", ge=1, le=1000,
+        description="failing ticks in a row before the incident fires (default 1)",
+    )  # fmt: skip
+    resolve_after: int | None = Field(
+        default=None, ge=1, le=1000, description="passing ticks in a row before it resolves"
+    )
+    severity: Severity | None = Field(default=None, description="routes may match on it")
+    runbook: str | None = Field(default=None, description="a URL shown in every message")
+    per_group: bool = Field(
+        default=False,
+        description="one incident per failing group (capped), not one for the whole check",
+    )
+
+
+class NotifySpec(CheckNotifySpec):
+    """How the spec's incidents reach people (the routing file says where)."""
+
+    report: bool = Field(
+        default=False, description="send the result table to the route at every tick"
+    )
+
+
 class CheckSpec(_Strict):
     """A threshold on the query's output.
 
@@ -106,6 +135,9 @@ class CheckSpec(_Strict):
         default=None, description="fail when the data stopped arriving (overrides the spec's)"
     )
     description: str | None = None
+    notify: CheckNotifySpec | Literal[False] | None = Field(
+        default=None, description="this check's notify settings, or false: never notifies"
+    )
 
 
 class ScheduleSpec(_Strict):
@@ -180,6 +212,20 @@ class QuerySpec(_Strict):
     freshness: FreshnessSpec | None = Field(
         default=None, description="every check fails when the data stopped arriving"
     )
+    notify: NotifySpec | Literal[False] | None = Field(
+        default=None,
+        description="for, resolve_after, severity, runbook, report; or false: never notifies",
+    )
+
+    def notify_settings(self) -> dict[str, Any] | None:
+        """The ``notify`` blocks as plain data for the JSON report (``None`` when the spec has
+        none): what ``qrunner notify`` reads, so an archived report replays as it ran."""
+        checks = {c.name: c.notify for c in self.checks if c.notify is not None}
+        if self.notify is None and not checks:
+            return None
+        settings = _notify_data(self.notify)
+        settings["checks"] = {name: _notify_data(n) for name, n in checks.items()}
+        return settings
 
     @field_validator("version")
     @classmethod
@@ -188,3 +234,13 @@ class QuerySpec(_Strict):
             supported = ", ".join(str(v) for v in SUPPORTED_VERSIONS)
             raise ValueError(f"unsupported spec version {value}; supported: {supported}")
         return value
+
+
+def _notify_data(block: CheckNotifySpec | Literal[False] | None) -> dict[str, Any]:
+    if block is False:
+        return {"off": True}
+    if block is None:
+        return {}
+    return {"off": False} | block.model_dump(
+        by_alias=True, exclude_none=True, exclude_defaults=True
+    )

@@ -39,6 +39,7 @@ def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
     copy = tmp_path_factory.mktemp("repo")
     shutil.copytree(ROOT / "queries", copy / "queries")
     shutil.copytree(ROOT / "tests" / "engine" / "store", copy / "tests" / "engine" / "store")
+    shutil.copy(ROOT / "notify.yaml", copy / "notify.yaml")  # the example routing file
     return copy
 
 

@@ -190,7 +190,14 @@ def test_the_cronjob_runs_the_baked_in_specs_with_their_templates(tmp_path: Path
     ]
     assert Path(args[1]).is_dir(), "the CronJob's spec path is not where the Dockerfile puts them"
     assert (Path(args[1]) / "_templates" / "ci.j2").is_file()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("QRUNNER_", "DD_"))}
+    # No notification secrets here: the CronJob's notify step fails to deliver (exit 5 when
+    # the gates pass) and reaches no network.
+    notify = ("GITHUB_TOKEN", "GITHUB_API_URL", "SLACK_WEBHOOK_URL", "GATES_HOOK_URL")
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("QRUNNER_", "DD_")) and k not in notify
+    }
     qrunner = [sys.executable, "-m", "qrunner"]
     validate = subprocess.run(
         [*qrunner, "validate", args[1]], capture_output=True, text=True, env=environ, check=False
@@ -201,6 +208,6 @@ def test_the_cronjob_runs_the_baked_in_specs_with_their_templates(tmp_path: Path
     done = subprocess.run(
         [*qrunner, *local], capture_output=True, text=True, env=environ, check=False
     )
-    assert done.returncode in (0, 1), done.stdout + done.stderr
+    assert done.returncode in (0, 1, 5), done.stdout + done.stderr
     report = json.loads((state / "reports" / "last.json").read_text())
     assert {s["source"] for s in report["specs"]} == {"tekton.summary"}

@@ -83,6 +83,10 @@ class GitHubIssuesChannel:
 
     # --- delivery ----------------------------------------------------------------------
 
+    def close(self) -> None:
+        """Release the HTTP client (the notify step calls it after delivering)."""
+        self.api.close()
+
     def deliver(self, envelope: Envelope, *, deadline: float) -> Sequence[Delivery]:
         try:
             return self._deliver(envelope, deadline)

@@ -137,6 +137,10 @@ class SlackChannel:
         ids = tuple(e.id for e in envelope.events)
         return [Message(f"{envelope.destination}.slack.json", content, ids)]
 
+    def close(self) -> None:
+        """Release the HTTP client (the notify step calls it after delivering)."""
+        self._sender.close()
+
     def deliver(self, envelope: Envelope, *, deadline: float) -> Sequence[Delivery]:
         if not envelope.events:
             return []

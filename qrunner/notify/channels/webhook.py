@@ -139,6 +139,10 @@ class WebhookChannel:
             for n, event in enumerate(envelope.events, 1)
         ]
 
+    def close(self) -> None:
+        """Release the HTTP client (the notify step calls it after delivering)."""
+        self._sender.close()
+
     def deliver(self, envelope: Envelope, *, deadline: float) -> Sequence[Delivery]:
         try:
             return [self._deliver_one(event, envelope, deadline) for event in envelope.events]
