@@ -1,8 +1,8 @@
 """The three notification fakes together, as ``qrunner emulator --notify-fakes`` serves them.
 
-``with running_destinations() as fakes:`` starts :class:`~qrunner.emulator.github.GitHubFake`,
-:class:`~qrunner.emulator.slack.SlackFake` and a signing
-:class:`~qrunner.emulator.webhook.WebhookFake`, each on its own free port of ``host``;
+``with running_destinations() as fakes:`` starts :class:`~qrunner.emulator.fake_github.GitHubFake`,
+:class:`~qrunner.emulator.fake_slack.SlackFake` and a signing
+:class:`~qrunner.emulator.fake_webhook.WebhookFake`, each on its own free port of ``host``;
 ``fakes.env()`` is the environment a notifier reads to reach them (the names the routing
 file's example uses: ``GITHUB_API_URL``, ``GITHUB_REPOSITORY``, ``GITHUB_TOKEN``,
 ``SLACK_WEBHOOK_URL``, ``GATES_HOOK_URL``, ``GATES_HOOK_SECRET``). The token and the secret
@@ -15,9 +15,9 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from qrunner.emulator.github import GitHubFake
-from qrunner.emulator.slack import SlackFake
-from qrunner.emulator.webhook import WebhookFake
+from qrunner.emulator.fake_github import GitHubFake
+from qrunner.emulator.fake_slack import SlackFake
+from qrunner.emulator.fake_webhook import WebhookFake
 
 REPOSITORY = "acme/gates"
 TOKEN = "emulator-token"

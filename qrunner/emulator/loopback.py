@@ -1,7 +1,7 @@
 """The frame the notification fakes share: a threaded HTTP/1.1 server on 127.0.0.1.
 
-Each fake (:mod:`~qrunner.emulator.github`, :mod:`~qrunner.emulator.slack`,
-:mod:`~qrunner.emulator.webhook`) subclasses :class:`LoopbackServer`, names its fault
+Each fake (:mod:`~qrunner.emulator.fake_github`, :mod:`~qrunner.emulator.fake_slack`,
+:mod:`~qrunner.emulator.fake_webhook`) subclasses :class:`LoopbackServer`, names its fault
 ``endpoint`` and implements ``answer(request) -> Reply``. What every fake offers::
 
     with SlackFake() as slack:          # listens on 127.0.0.1, a free port (port=0)

@@ -30,7 +30,7 @@ from typing import Any
 
 from qrunner.errors import LimitError, NotifyError
 from qrunner.limits import MAX_ALERT_STATE_BYTES, read_regular_file
-from qrunner.notify.model import CheckFacts, Event, EventKind, IncidentKey, Offender
+from qrunner.notify.events import CheckFacts, Event, EventKind, IncidentKey, Offender
 
 DEFAULT_ALERT_STATE = Path(".qrunner") / "alerts.json"
 ALERT_STATE_VERSION = 1

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from qrunner.notify.model import Event, EventKind
+from qrunner.notify.events import Event, EventKind
 from qrunner.notify.observe import Decided, Observation, observe, one_shots
 from qrunner.notify.routes import Subject
 

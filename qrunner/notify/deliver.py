@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 from qrunner.errors import NotifyError
-from qrunner.notify.model import Channel, Delivery, Envelope, Outcome
+from qrunner.notify.events import Channel, Delivery, Envelope, Outcome
 from qrunner.secrets import redact
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from qrunner.judge.units import format_quantity
 from qrunner.limits import NOTIFY_OFFENDERS_SHOWN
-from qrunner.notify.model import CheckFacts, Offender
+from qrunner.notify.events import CheckFacts, Offender
 
 
 @dataclass(frozen=True, slots=True)

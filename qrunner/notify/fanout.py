@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from qrunner.limits import MAX_RESET_NAMES
-from qrunner.notify.model import CheckFacts, Delivery, Event, EventKind, IncidentKey, Outcome
+from qrunner.notify.events import CheckFacts, Delivery, Event, EventKind, IncidentKey, Outcome
 from qrunner.notify.observe import Decided
 from qrunner.notify.routes import Subject, route, silence_id, silenced_by
 from qrunner.notify.routing import Routing

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from qrunner.limits import MAX_GROUP_INCIDENTS
+from qrunner.notify.events import CheckFacts, Event, EventKind, IncidentKey
 from qrunner.notify.facts import Settings, check_facts, group_facts, group_name, settings_for
-from qrunner.notify.model import CheckFacts, Event, EventKind, IncidentKey
 from qrunner.notify.routes import Subject
 
 FAILING = frozenset({"fail", "warn"})

@@ -24,7 +24,7 @@ from typing import Any
 
 from qrunner.limits import MAX_OUTBOX_EVENTS, NOTIFY_BUDGET_SECONDS
 from qrunner.notify.alerts import DEFAULT_ALERT_STATE, AlertStateFile, event_data, event_from_data
-from qrunner.notify.model import Channel, Delivery, Envelope, Event, Links, Mentions, Outcome
+from qrunner.notify.events import Channel, Delivery, Envelope, Event, Links, Mentions, Outcome
 from qrunner.notify.routing import Routing
 
 

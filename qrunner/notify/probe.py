@@ -8,7 +8,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from qrunner.limits import NOTIFY_BUDGET_SECONDS
-from qrunner.notify.model import CheckFacts, Envelope, Event, EventKind, IncidentKey, Links, Outcome
+from qrunner.notify.events import (
+    CheckFacts,
+    Envelope,
+    Event,
+    EventKind,
+    IncidentKey,
+    Links,
+    Outcome,
+)
 from qrunner.notify.routes import Subject, route, silenced_by
 from qrunner.notify.routing import Routing, channel_types
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from qrunner.notify.model import IncidentKey
+from qrunner.notify.events import IncidentKey
 from qrunner.notify.routes import Subject, route
 from qrunner.notify.routing import Routing
 

@@ -58,9 +58,9 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, default=100)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from qrunner.emulator.github import GitHubFake
-    from qrunner.emulator.slack import SlackFake
-    from qrunner.emulator.webhook import WebhookFake
+    from qrunner.emulator.fake_github import GitHubFake
+    from qrunner.emulator.fake_slack import SlackFake
+    from qrunner.emulator.fake_webhook import WebhookFake
 
     with (
         tempfile.TemporaryDirectory() as folder,

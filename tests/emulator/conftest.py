@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from qrunner.emulator.github import GitHubFake
-from qrunner.emulator.slack import SlackFake
-from qrunner.emulator.webhook import WebhookFake
+from qrunner.emulator.fake_github import GitHubFake
+from qrunner.emulator.fake_slack import SlackFake
+from qrunner.emulator.fake_webhook import WebhookFake
 
 TOKEN = "ghs-SECRET-emulated-0123456789abcdef"
 REPO = "acme/gates"

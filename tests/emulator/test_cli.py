@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from qrunner.emulator.destinations import running_destinations
-from qrunner.emulator.webhook import signature_headers
+from qrunner.emulator.fake_webhook import signature_headers
 
 NAMES = ("GITHUB_API_URL", "GITHUB_REPOSITORY", "GITHUB_TOKEN", "SLACK_WEBHOOK_URL",
          "GATES_HOOK_URL", "GATES_HOOK_SECRET")  # fmt: skip

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from qrunner.emulator.fake_github import GitHubFake
+from qrunner.emulator.fake_slack import SlackFake
+from qrunner.emulator.fake_webhook import WebhookFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.github import GitHubFake
 from qrunner.emulator.loopback import LoopbackServer
-from qrunner.emulator.slack import SlackFake
-from qrunner.emulator.webhook import WebhookFake
 from tests.emulator.conftest import REPO, TOKEN
 
 

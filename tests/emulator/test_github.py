@@ -8,8 +8,8 @@ import time
 import httpx
 import pytest
 
+from qrunner.emulator.fake_github import GitHubFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.github import GitHubFake
 from tests.emulator.conftest import REPO, TOKEN
 
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from qrunner.emulator.fake_github import GitHubFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.github import GitHubFake
 from tests.emulator.conftest import REPO, TOKEN
 
 github = pytest.importorskip("github")

@@ -11,8 +11,8 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qrunner.emulator.github import GitHubFake
-from qrunner.emulator.webhook import WebhookFake, signature_headers
+from qrunner.emulator.fake_github import GitHubFake
+from qrunner.emulator.fake_webhook import WebhookFake, signature_headers
 from tests.emulator.conftest import HOOK_SECRET, REPO, TOKEN
 
 AUTH = {"Authorization": f"token {TOKEN}"}

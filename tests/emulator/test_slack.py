@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from qrunner.emulator.fake_slack import SlackFake
 from qrunner.emulator.faults import Fault, RateLimit
-from qrunner.emulator.slack import SlackFake
 
 
 def _section(text: str) -> dict[str, Any]:

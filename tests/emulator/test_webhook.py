@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from qrunner.emulator.webhook import WebhookFake, sign, signature_headers
+from qrunner.emulator.fake_webhook import WebhookFake, sign, signature_headers
 from tests.emulator.conftest import HOOK_SECRET
 
 BODY = json.dumps({"version": 1, "event": "firing", "incident": "ab12"}).encode()

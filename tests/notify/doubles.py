@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from qrunner.errors import NotifyError
-from qrunner.notify.model import Delivery, Envelope, Event, Message, Outcome
+from qrunner.notify.events import Delivery, Envelope, Event, Message, Outcome
 
 
 class _Settings(BaseModel):

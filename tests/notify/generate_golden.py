@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE.parents[1]))
 from qrunner.notify.channels import CHANNELS  # noqa: E402
 from qrunner.notify.channels.apprise_channel import AppriseChannel  # noqa: E402
 from qrunner.notify.channels.settings import AppriseSettings  # noqa: E402
-from qrunner.notify.model import Channel  # noqa: E402
+from qrunner.notify.events import Channel  # noqa: E402
 from tests.notify.samples import scenarios  # noqa: E402
 
 GOLDEN = HERE / "golden"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from qrunner.notify.model import (
+from qrunner.notify.events import (
     CheckFacts,
     Envelope,
     Event,

@@ -13,9 +13,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from qrunner.emulator.fake_github import GitHubFake
+from qrunner.emulator.fake_slack import SlackFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.github import GitHubFake
-from qrunner.emulator.slack import SlackFake
 from tests.notify.doubles import ROUTING
 from tests.run.conftest import ROOT, sample_dir
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from qrunner.emulator.fake_webhook import WebhookFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.webhook import WebhookFake
 from qrunner.errors import NotifyError
 from qrunner.notify.channels import CHANNELS
 from qrunner.notify.channels.escape import (
@@ -25,7 +25,7 @@ from qrunner.notify.channels.escape import (
     slack_text,
     text_inert,
 )
-from qrunner.notify.model import EventKind, Outcome
+from qrunner.notify.events import EventKind, Outcome
 from tests.notify.samples import envelope, event, scenarios
 
 # Text biased towards what could act: mention signs, brackets, markup, schemes.

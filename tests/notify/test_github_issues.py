@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from qrunner.emulator.fake_github import GitHubFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.github import GitHubFake
 from qrunner.errors import NotifyError
 from qrunner.notify.channels import CHANNELS
-from qrunner.notify.model import Channel, Delivery, Envelope, EventKind, Outcome
+from qrunner.notify.events import Channel, Delivery, Envelope, EventKind, Outcome
 from tests.notify.samples import (
     DURATION,
     HOSTILE_FACTS,

@@ -10,12 +10,12 @@ from dataclasses import replace
 
 import pytest
 
+from qrunner.emulator.fake_slack import SlackFake
+from qrunner.emulator.fake_webhook import WebhookFake
 from qrunner.emulator.faults import Fault
-from qrunner.emulator.slack import SlackFake
-from qrunner.emulator.webhook import WebhookFake
 from qrunner.errors import NotifyError
 from qrunner.notify.channels import CHANNELS
-from qrunner.notify.model import Channel, Delivery, Envelope, EventKind, Outcome
+from qrunner.notify.events import Channel, Delivery, Envelope, EventKind, Outcome
 from qrunner.validate.schemastore import validate_instance
 from tests.notify.samples import (
     DURATION,

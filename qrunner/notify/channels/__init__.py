@@ -1,7 +1,7 @@
 """The channel types a routing file may name, by ``type``: the registry the notify step uses.
 
 ``CHANNELS["slack"].settings_model`` validates a routing-file entry (minus ``type``);
-``CHANNELS["slack"](name, settings, environ)`` builds the :class:`~qrunner.notify.model.Channel`
+``CHANNELS["slack"](name, settings, environ)`` builds the :class:`~qrunner.notify.events.Channel`
 (raising :class:`~qrunner.errors.NotifyError` when an env var it needs is unset);
 ``required_env(settings)`` names those variables for ``qrunner validate``. Adding a channel
 type is adding a module and a line here. Channel modules (and httpx, apprise) are imported only
@@ -23,7 +23,7 @@ from qrunner.notify.channels.settings import (
     SlackSettings,
     WebhookSettings,
 )
-from qrunner.notify.model import Channel
+from qrunner.notify.events import Channel
 
 
 class ChannelType(Protocol):

@@ -22,7 +22,7 @@ from qrunner.limits import NOTIFY_MAX_ATTEMPTS, SLACK_MAX_TEXT_CHARS
 from qrunner.notify.channels.content import HEADINGS, describe, grouped, headline
 from qrunner.notify.channels.escape import cut, text_inert
 from qrunner.notify.channels.settings import AppriseSettings, read_env
-from qrunner.notify.model import Delivery, Envelope, Message, Outcome
+from qrunner.notify.events import Delivery, Envelope, Message, Outcome
 from qrunner.secrets import redact, register_secret
 
 _SPLIT = re.compile(r"[\s,]+")

@@ -1,6 +1,6 @@
 """What a message says about one event, before any markup: every channel shows the same facts.
 
-:func:`describe` turns an :class:`~qrunner.notify.model.Event` into an :class:`EventView` of
+:func:`describe` turns an :class:`~qrunner.notify.events.Event` into an :class:`EventView` of
 plain text (from data, not yet escaped) and checked links: status and since when ("failing
 since tick 2026-12-01T06:00:00Z, 3 ticks"), observed vs threshold with its unit, baseline and
 change, the top offenders with "and N more", tick and window, missed ticks, the error text;
@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from qrunner.limits import NOTIFY_OFFENDERS_SHOWN
 from qrunner.notify.channels.escape import plain, safe_url
-from qrunner.notify.model import Event, EventKind, Links
+from qrunner.notify.events import Event, EventKind, Links
 
 # Section titles, in the order a grouped message shows them.
 HEADINGS: dict[EventKind, str] = {

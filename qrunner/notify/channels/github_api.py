@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from qrunner.limits import GITHUB_MAX_LIST_PAGES
 from qrunner.notify.channels.sender import Sender, SendFailure
-from qrunner.notify.model import Outcome
+from qrunner.notify.events import Outcome
 
 _NEXT = re.compile(r'<[^>]*>;\s*rel="next"')
 _PERMISSION_HINT = (

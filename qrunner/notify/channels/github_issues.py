@@ -36,7 +36,7 @@ from qrunner.notify.channels.settings import (
     GitHubIssuesSettings,
     read_env,
 )
-from qrunner.notify.model import Delivery, Envelope, Event, EventKind, Message, Outcome
+from qrunner.notify.events import Delivery, Envelope, Event, EventKind, Message, Outcome
 from qrunner.secrets import register_secret
 
 _NEEDS_NO_ISSUE = frozenset({EventKind.RESOLVED})

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from qrunner.limits import GITHUB_MAX_BODY_CHARS, GITHUB_MAX_TITLE_CHARS
 from qrunner.notify.channels.content import ATTENTION, HEADINGS, EventView, describe
 from qrunner.notify.channels.escape import cut, github_mention, github_text, plain
-from qrunner.notify.model import Envelope, Event, EventKind
+from qrunner.notify.events import Envelope, Event, EventKind
 
 MARKER = "<!-- qrunner:incident={id} -->"
 MARKER_PATTERN = re.compile(r"<!-- qrunner:incident=([0-9a-f]{16}) -->")

@@ -30,7 +30,7 @@ import httpx
 from qrunner import __version__
 from qrunner.backends.http import RetryPolicy, describe_error_body, retry_hint
 from qrunner.limits import NOTIFY_MAX_ATTEMPTS, NOTIFY_REQUEST_SECONDS, excerpt
-from qrunner.notify.model import Outcome
+from qrunner.notify.events import Outcome
 from qrunner.secrets import redact
 
 _RETRIED = frozenset({408, 429, 500, 502, 503, 504})

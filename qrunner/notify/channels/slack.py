@@ -33,7 +33,7 @@ from qrunner.notify.channels.content import ATTENTION, HEADINGS, describe, group
 from qrunner.notify.channels.escape import cut, slack_mention, slack_text
 from qrunner.notify.channels.sender import Sender, SendFailure
 from qrunner.notify.channels.settings import SlackSettings, read_env
-from qrunner.notify.model import Delivery, Envelope, Event, Message, Outcome
+from qrunner.notify.events import Delivery, Envelope, Event, Message, Outcome
 from qrunner.secrets import register_secret
 
 _HEADER_CHARS = 150  # Slack's limit for a header block's text

@@ -32,7 +32,7 @@ from qrunner.notify.channels.content import describe, event_links
 from qrunner.notify.channels.escape import plain
 from qrunner.notify.channels.sender import Sender, SendFailure
 from qrunner.notify.channels.settings import WebhookSettings, read_env
-from qrunner.notify.model import Delivery, Envelope, Event, EventKind, Message, Outcome
+from qrunner.notify.events import Delivery, Envelope, Event, EventKind, Message, Outcome
 from qrunner.secrets import register_secret
 
 SCHEMA_NAME = "notify-webhook-v1"
