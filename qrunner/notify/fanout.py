@@ -158,10 +158,12 @@ def _summarize_reset(owed: list[Owed], routing: Routing) -> list[Owed]:
         listed = ", ".join(names[:MAX_RESET_NAMES])
         more = f" and {len(names) - MAX_RESET_NAMES} more" if len(names) > MAX_RESET_NAMES else ""
         first = items[0].event
-        facts = replace(
-            first.facts,
+        facts = CheckFacts(
             status="fail",
-            message=f"state reset: {len(items)} checks failing: {listed}{more}",
+            observed=None,
+            threshold=None,
+            baseline=None,
+            message=f"the alert state was lost; {len(items)} checks failing: {listed}{more}",
         )
         key = IncidentKey("*", "*", "*", "state-reset")
         event = Event(key, EventKind.STATE_RESET, first.tick, facts)

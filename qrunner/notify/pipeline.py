@@ -229,7 +229,7 @@ def _links(routing: Routing, environ: Mapping[str, str]) -> Links:
         run=run,
         trend=templates.trend,
         spec_url=templates.spec,
-        silence_hint=f"add a silence (match, until, reason) to {routing.path}",
+        silence_hint=str(routing.path),
     )
 
 

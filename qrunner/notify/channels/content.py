@@ -57,6 +57,19 @@ class EventView:
 
 def describe(event: Event, links: Links) -> EventView:
     key, facts = event.key, event.facts
+    if event.kind is EventKind.STATE_RESET:  # a summary of many incidents, not one check
+        return EventView(
+            title=HEADINGS[EventKind.STATE_RESET],
+            where="",
+            state=plain(facts.message or "the alert state was lost", 1000),
+            measures=(),
+            offenders=(),
+            more_offenders=0,
+            timing=(f"tick {event.tick}",) if event.tick else (),
+            message=None,
+            links=tuple(link for link in event_links(event, links) if link[0] == "run"),
+            silence=silence_hint(None, links),
+        )
     where = [f"target {key.target}"] if key.target not in ("", "default") else []
     if key.group is not None:
         where.append(f"group {key.group}")
@@ -139,11 +152,14 @@ def spec_line_url(template: str, file: str, line: int, commit: str | None) -> st
     )
 
 
-def silence_hint(event: Event, links: Links) -> str:
+def silence_hint(event: Event | None, links: Links) -> str:
+    """How to silence ``event`` (a spec's incident), or any incident when ``event`` is None."""
     where = links.silence_hint or "the routing file"
+    if event is None or event.key.spec == "*":
+        return f"to silence: add an entry under silences: in {where} (match, until, reason)"
     spec = plain(event.key.spec, 100)
     return (
-        f"to silence: add to silences: in {where} — match: {{spec: {spec}}}, "
+        f"to silence: add under silences: in {where}: match: {{spec: {spec}}}, "
         "until: <UTC time>, reason: <why>"
     )
 

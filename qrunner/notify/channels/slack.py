@@ -29,7 +29,14 @@ from qrunner.limits import (
     SLACK_MAX_TEXT_CHARS,
     SLACK_POST_INTERVAL_SECONDS,
 )
-from qrunner.notify.channels.content import ATTENTION, HEADINGS, describe, grouped, headline
+from qrunner.notify.channels.content import (
+    ATTENTION,
+    HEADINGS,
+    describe,
+    grouped,
+    headline,
+    silence_hint,
+)
 from qrunner.notify.channels.escape import cut, slack_mention, slack_text
 from qrunner.notify.channels.sender import Sender, SendFailure
 from qrunner.notify.channels.settings import SlackSettings, read_env
@@ -104,7 +111,9 @@ def payload(envelope: Envelope) -> dict[str, Any]:
             room -= 1
     if left_out:
         blocks.append(_section(f"… and {left_out} more events: see the run's report"))
-    hint = describe(envelope.events[0], envelope.links).silence if envelope.events else ""
+    specs = {e.key.spec for e in envelope.events}
+    only = envelope.events[0] if len(specs) == 1 else None  # a grouped message names no spec
+    hint = silence_hint(only, envelope.links) if envelope.events else ""
     footer = f"run {slack_text(envelope.run_id)}" + (f" · {slack_text(hint, 500)}" if hint else "")
     blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
     names = ", ".join(slack_text(describe(e, envelope.links).title, 80) for e in envelope.events)
