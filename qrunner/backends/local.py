@@ -166,7 +166,7 @@ class LocalBackend:
             result: dict[str, Any] = await workers.run(self._execute_counted, page)
             return result
 
-        return await follow_pages(query.request, await fetch(query.request), fetch)
+        return await follow_pages(query.request, await fetch(query.request), fetch, query.pages)
 
     async def aclose(self) -> None:
         if self._workers is not None:

@@ -148,8 +148,12 @@ def _describe_by(by: Mapping[str, Any]) -> str:
 def _baseline_input(
     check: CheckSpec, context: Context, prepared: Prepared, data: BaselineData | None
 ) -> BaselineInput | None:
-    if check.baseline is None or data is None:
+    if check.baseline is None:
         return None
+    if data is None:  # not looked up (explain) or the shifted query failed: nothing to compare
+        if check.baseline.history is None:
+            return BaselineInput({}, "last", 1, scores=False)
+        data = {}
     if isinstance(data, QueryResult):  # a shifted query: read the same way as the check
         shifted = measure(check, prepared.node, context, data).present
         if per_group(check, context):
