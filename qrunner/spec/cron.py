@@ -79,8 +79,11 @@ class Schedule:
         return ticks.ticks_between(self.fields, self.zone, after, until, limit)
 
     def window_of(self, tick: datetime) -> Window:
-        end = tick.astimezone(UTC) - self.delay
-        return Window(start=end - self.window, end=end)
+        try:
+            end = tick.astimezone(UTC) - self.delay
+            return Window(start=end - self.window, end=end)
+        except OverflowError:
+            raise ScheduleError(f"window: the window of tick {tick} starts before year 1") from None
 
     def is_tick(self, moment: datetime) -> bool:
         return self.latest_tick(moment) == moment.astimezone(UTC)

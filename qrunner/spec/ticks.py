@@ -38,6 +38,13 @@ _DAY = timedelta(days=1)
 
 def latest_tick(fields: CronFields, zone: tzinfo, at: datetime) -> datetime:
     """The latest tick at or before ``at`` (aware, any zone) as a UTC datetime."""
+    try:
+        return _latest_tick(fields, zone, at)
+    except OverflowError:  # the calendar ends (year 1, year 9999) before a tick
+        raise ScheduleError(f"cron: the calendar (years 1 to 9999) ends before {at}") from None
+
+
+def _latest_tick(fields: CronFields, zone: tzinfo, at: datetime) -> datetime:
     moment = at.astimezone(UTC).replace(tzinfo=None)
     best: datetime | None = None
     for day in _days(moment + _REACH_BEFORE, -1):
@@ -53,6 +60,13 @@ def latest_tick(fields: CronFields, zone: tzinfo, at: datetime) -> datetime:
 
 def next_tick(fields: CronFields, zone: tzinfo, at: datetime) -> datetime:
     """The first tick strictly after ``at`` as a UTC datetime."""
+    try:
+        return _next_tick(fields, zone, at)
+    except OverflowError:  # the calendar ends (year 1, year 9999) before a tick
+        raise ScheduleError(f"cron: the calendar (years 1 to 9999) ends after {at}") from None
+
+
+def _next_tick(fields: CronFields, zone: tzinfo, at: datetime) -> datetime:
     moment = at.astimezone(UTC).replace(tzinfo=None)
     best: datetime | None = None
     for day in _days(moment - _REACH_AFTER, 1):
@@ -69,7 +83,17 @@ def next_tick(fields: CronFields, zone: tzinfo, at: datetime) -> datetime:
 def ticks_between(
     fields: CronFields, zone: tzinfo, after: datetime, until: datetime, limit: int
 ) -> list[datetime]:
-    """Ticks in ``(after, until]``, newest first, at most ``limit`` of them (UTC)."""
+    """Ticks in ``(after, until]``, newest first, at most ``limit`` of them (UTC); the ones
+    the calendar's ends cut off are not there."""
+    try:
+        return _ticks_between(fields, zone, after, until, limit)
+    except OverflowError:
+        return []
+
+
+def _ticks_between(
+    fields: CronFields, zone: tzinfo, after: datetime, until: datetime, limit: int
+) -> list[datetime]:
     low = after.astimezone(UTC).replace(tzinfo=None)
     high = until.astimezone(UTC).replace(tzinfo=None)
     found: list[datetime] = []
