@@ -171,3 +171,17 @@ def test_ticks_agree_with_a_minute_walk_around_dst_changes(
 ) -> None:
     zone, at = where
     check_against_reference(cron, zone, at)
+
+
+def test_run_due_returns_on_the_schedule_that_hung(run_cli: Any, tmp_path: Path) -> None:
+    """`run --due` shares the tick search with `plan`: the Chatham case runs its latest tick."""
+    path = tmp_path / "dst.yaml"
+    path.write_text(SPEC.format(cron="0 */2 * * *", zone="Pacific/Chatham"))
+    (tmp_path / "data").mkdir()
+    report = tmp_path / "report.json"
+    run_cli(
+        "run", str(path), "--due", "--state", str(tmp_path / "state.json"),
+        "--at", "2026-04-04T14:15:00Z", "--data", str(tmp_path / "data"),
+        "--report", f"json:{report}", expect=0,
+    )  # fmt: skip
+    assert json.loads(report.read_text())["specs"][0]["tick"] == "2026-04-04T12:15:00Z"
