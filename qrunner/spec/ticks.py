@@ -114,6 +114,11 @@ def day_ticks(fields: CronFields, zone: tzinfo, day: date) -> tuple[datetime, ..
     """The instants (naive UTC, sorted, distinct) the cron names on local ``day``."""
     out: set[datetime] = set()
     for hour in fields.hours:
+        steady = _steady_offset(day, hour, zone)
+        if steady is not None:  # the usual hour: no change of offset in it, one instant each
+            start = datetime(day.year, day.month, day.day, hour) - steady
+            out.update(start + timedelta(minutes=minute) for minute in fields.minutes)
+            continue
         for minute in fields.minutes:
             wall = datetime(day.year, day.month, day.day, hour, minute)
             first, second = _offsets(wall, zone)
@@ -126,6 +131,15 @@ def day_ticks(fields: CronFields, zone: tzinfo, day: date) -> tuple[datetime, ..
             elif not fields.wildcard:  # clocks went forward: it never happens
                 out.add(_gap_end(wall - second, wall - first, zone))
     return tuple(sorted(out))
+
+
+def _steady_offset(day: date, hour: int, zone: tzinfo) -> timedelta | None:
+    """The UTC offset of every minute of this local hour, when it is one (None in an hour
+    with a change). Both ends read the same both ways only when no change happens between
+    them: no zone changes its offset twice within an hour."""
+    first = _offsets(datetime(day.year, day.month, day.day, hour), zone)
+    last = _offsets(datetime(day.year, day.month, day.day, hour, 59), zone)
+    return first[0] if first[0] == first[1] == last[0] == last[1] else None
 
 
 def _offsets(wall: datetime, zone: tzinfo) -> tuple[timedelta, timedelta]:
