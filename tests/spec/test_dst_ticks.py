@@ -177,7 +177,9 @@ def test_run_due_returns_on_the_schedule_that_hung(run_cli: Any, tmp_path: Path)
     """`run --due` shares the tick search with `plan`: the Chatham case runs its latest tick."""
     path = tmp_path / "dst.yaml"
     path.write_text(SPEC.format(cron="0 */2 * * *", zone="Pacific/Chatham"))
-    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ci_tests").mkdir(parents=True)
+    event = {"timestamp": "2026-04-04T12:00:00Z", "test_level": "test"}
+    (tmp_path / "data" / "ci_tests" / "t.jsonl").write_text(json.dumps(event) + "\n")
     report = tmp_path / "report.json"
     run_cli(
         "run", str(path), "--due", "--state", str(tmp_path / "state.json"),
