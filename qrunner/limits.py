@@ -55,7 +55,8 @@ LATEST_TIMESTAMP_MS = 7_258_118_400_000  # 2200-01-01: later timestamps are warn
 
 # --- schedules and due runs -----------------------------------------------------------------
 MAX_SCHEDULE_DAYS = 366  # a schedule's window or delay: longer than any API keeps data
-MAX_TICK_GAP_YEARS = 8  # a cron must fire this often (29 February does) or it is refused
+# a cron must name a day in every 28 years (29 February does); a tick search looks that far
+MAX_TICK_GAP_YEARS = 28
 MAX_PENDING_TICKS = 1_000  # owed ticks of one spec a due run looks at (and lists as missed)
 CLAIM_LEASE_SECONDS = 6 * 3600  # a due run's claim on its ticks without --timeout
 

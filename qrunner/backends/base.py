@@ -27,6 +27,8 @@ class PreparedQuery:
     spec_name: str
     source: Source
     request: dict[str, Any]
+    # when a list: every page as the API answered it, in order (``qrunner query --pages``)
+    pages: list[dict[str, Any]] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

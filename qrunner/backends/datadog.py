@@ -141,10 +141,12 @@ class DatadogBackend:
         reply = await self.client.request("POST", path, json_body=query.request)
         response = reply.body if isinstance(reply.body, dict) else {"data": reply.body}
         if path != TESTS_PATH:
+            if query.pages is not None:
+                query.pages.append(response)
             return response
 
         async def fetch(body: dict[str, Any]) -> dict[str, Any]:
             reply = await self.client.request("POST", TESTS_PATH, json_body=body)
             return reply.body if isinstance(reply.body, dict) else {}
 
-        return await follow_pages(query.request, response, fetch)
+        return await follow_pages(query.request, response, fetch, query.pages)

@@ -33,9 +33,22 @@ def next_page_request(request: dict[str, Any], cursor: str) -> dict[str, Any]:
 
 
 async def follow_pages(
-    request: dict[str, Any], first: dict[str, Any], fetch: Fetch
+    request: dict[str, Any],
+    first: dict[str, Any],
+    fetch: Fetch,
+    pages: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """``first`` with the buckets of every following page appended (see the module doc)."""
+    """``first`` with the buckets of every following page appended (see the module doc);
+    ``pages``, when given, receives a copy of every page as it was answered."""
+    if pages is not None:
+        pages.append(copy.deepcopy(first))
+        original = fetch
+
+        async def fetch(body: dict[str, Any]) -> dict[str, Any]:
+            page = await original(body)
+            pages.append(copy.deepcopy(page))
+            return page
+
     if page_cursor(first) is None:  # the usual case: nothing to follow, nothing to copy
         return first
     response = copy.deepcopy(first)

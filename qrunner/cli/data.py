@@ -9,7 +9,7 @@ import click
 
 @click.command("sample-data")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--days", type=click.IntRange(1, 365), default=14, show_default=True)
+@click.option("--days", type=click.IntRange(1, 365), default=36, show_default=True)
 @click.option("--seed", type=int, default=7, show_default=True)
 @click.option("--at", "at", metavar="TIMESTAMP", help="End of the generated period (default: now).")
 def sample_data(directory: Path, days: int, seed: int, at: str | None) -> None:

@@ -28,6 +28,11 @@ from qrunner.secrets import inert, inert_json
 @render_options
 @tick_option
 @target_flags
+@click.option(
+    "--pages",
+    is_flag=True,
+    help="Print every page exactly as answered, one JSON document per line, not merged.",
+)
 def query(
     spec: str,
     variables: tuple[str, ...],
@@ -37,8 +42,13 @@ def query(
     tekton_ca: str | None,
     tekton_insecure: bool,
     tick: str | None,
+    pages: bool,
 ) -> None:
-    """Run SPEC's query and print the raw response JSON, exactly as the API returns it.
+    """Run SPEC's query and print the API's response JSON, with every page merged.
+
+    A paged answer (Datadog tests aggregate's meta.page.after) is followed as a run follows
+    it, and the buckets of every page are printed as one response; --pages prints each page
+    as the API answered it instead, one JSON document per line.
 
     \b
     Example:
@@ -57,10 +67,12 @@ def query(
         tekton_ca=tekton_ca,
         tekton_insecure=tekton_insecure,
     )
-    response, notices = query_one(Path(spec), renderer, options)
+    answers, notices = query_one(Path(spec), renderer, options, pages=pages)
     for notice in notices:
         click.echo(inert(f"qrunner: {notice}"), err=True)
-    click.echo(inert_json(json.dumps(response, indent=2, ensure_ascii=False)))
+    for answer in answers:
+        indent = None if pages else 2
+        click.echo(inert_json(json.dumps(answer, indent=indent, ensure_ascii=False)))
 
 
 @click.command(epilog=EPILOG_EXIT_CODES)

@@ -152,8 +152,8 @@ def compare(
 ) -> Comparison:
     """``value`` against past ``points`` (newest first, base units)."""
     if len(points) < min_points or not points:
-        have = f"{len(points)} recorded value(s)" if scores or min_points > 1 else "no value"
-        return Comparison(missing=f"no baseline: {have}, {min_points} needed")
+        values = "value" if min_points == 1 else "values"
+        return Comparison(missing=f"no baseline: {len(points)} of {min_points} {values}")
     baseline = reduce_points(points, how)
     delta = value - baseline
     zscore = mzscore = None

@@ -148,8 +148,12 @@ def _describe_by(by: Mapping[str, Any]) -> str:
 def _baseline_input(
     check: CheckSpec, context: Context, prepared: Prepared, data: BaselineData | None
 ) -> BaselineInput | None:
-    if check.baseline is None or data is None:
+    if check.baseline is None:
         return None
+    if data is None:  # not looked up (explain) or the shifted query failed: nothing to compare
+        if check.baseline.history is None:
+            return BaselineInput({}, "last", 1, scores=False)
+        data = {}
     if isinstance(data, QueryResult):  # a shifted query: read the same way as the check
         shifted = measure(check, prepared.node, context, data).present
         if per_group(check, context):
@@ -188,9 +192,11 @@ def _evaluate(
     """Fill ``outcome`` (status, observed, baseline, offenders, groups, message), recording in
     ``steps`` each decision as it is taken."""
     unit = prepared.unit
+    bounds = [b for band in bands_of(prepared) for b in (band.low, band.high) if b is not None]
 
     def show(value: float) -> str:
-        return format_quantity(from_base(value, unit), unit)
+        shown = from_base(value, unit)
+        return format_quantity(shown, unit, exact=check.unit is not None, apart_from=bounds)
 
     def against(key: str, value: float) -> Comparison:
         return baseline.compare(key, value) if baseline is not None else NO_COMPARISON
@@ -280,7 +286,17 @@ def _evaluate(
         if comparison.baseline is not None or comparison.missing:
             message += f" ({note})"
         steps.append(ExplainStep("baseline", note))
+        if status is Status.PASS:
+            outcome.unjudged = _unjudged(comparison, outcome.groups)
     outcome.message = message
+
+
+def _unjudged(chosen: Comparison, groups: list[GroupResult]) -> str | None:
+    """Why a passing check's baseline condition was not judged, if it was not."""
+    lacking = sum(1 for g in groups if g.baseline is None)
+    if groups and 0 < lacking < len(groups):
+        return f"no baseline for {lacking} of {len(groups)} groups"
+    return chosen.missing
 
 
 def _compared(shown: str, why: str, check: CheckSpec, status: Status) -> str:
@@ -339,6 +355,7 @@ def evaluate_checks(
         try:
             prepared = _prepare(check, index, context)
             outcome.unit = prepared.unit
+            outcome.unit_chosen = check.unit is not None
             outcome.bands = bands_of(prepared)
             steps.append(ExplainStep("metric", _describe_metric(check, prepared, context)))
             data = (baselines or {}).get(index)

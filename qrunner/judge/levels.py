@@ -3,7 +3,7 @@ and judged against a value and its baseline comparison; the text and bands repor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from qrunner.judge.baseline import (
@@ -18,8 +18,8 @@ from qrunner.judge.baseline import (
 from qrunner.judge.expr import Node
 from qrunner.judge.metrics import Problem
 from qrunner.judge.outcomes import Band, Status
-from qrunner.judge.thresholds import ThresholdError
-from qrunner.judge.units import Kind, from_base, tidy
+from qrunner.judge.thresholds import Quantity, ThresholdError
+from qrunner.judge.units import DURATION_UNITS, Kind, from_base, tidy
 
 if TYPE_CHECKING:
     from qrunner.spec.model import CheckSpec
@@ -120,12 +120,31 @@ def judge_value(
     return Status.PASS, comparison.missing if missing and comparison.missing else ""
 
 
+def _in_unit(measured: MeasuredCondition, unit: str | None) -> str:
+    """A condition as written, its durations in the check's chosen ``unit:`` (``> 2700s`` with
+    ``unit: m`` reads ``> 45m``), so thresholds and values are read in one unit."""
+    if unit not in DURATION_UNITS:
+        return str(measured)
+
+    def convert(quantity: Quantity | None) -> Quantity | None:
+        if quantity is None or quantity.unit not in DURATION_UNITS or quantity.unit == unit:
+            return quantity
+        scale = DURATION_UNITS[quantity.unit] / DURATION_UNITS[unit]
+        return Quantity(tidy(quantity.number * scale), unit)
+
+    condition = measured.condition
+    bound = convert(condition.bound)
+    assert bound is not None
+    shown = replace(condition, bound=bound, upper=convert(condition.upper))
+    return str(replace(measured, condition=shown))
+
+
 def threshold_text(check: CheckSpec) -> str:
     parts = []
     for level in ("fail", "warn"):
         try:
             items = split_threshold(getattr(check, level))
-            texts = [str(parse_measured(item)) for item in items]
+            texts = [_in_unit(parse_measured(item), check.unit) for item in items]
         except ThresholdError:
             texts = [str(getattr(check, level))]
         if texts:

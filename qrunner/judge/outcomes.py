@@ -111,6 +111,10 @@ class CheckOutcome:
     groups: list[GroupResult] = field(default_factory=list)  # per-group checks only
     trend: list[float] = field(default_factory=list)  # recent history, oldest first (display)
     trace: list[ExplainStep] = field(default_factory=list)  # how the judge decided
+    # why a baseline condition could not be judged, when the check passed anyway
+    # ("no baseline: 0 of 5 values"): every report says it beside the pass
+    unjudged: str | None = None
+    unit_chosen: bool = False  # the spec's ``unit:`` set ``unit``: values are shown in it
 
     @property
     def enforced(self) -> bool:
@@ -257,3 +261,13 @@ _PRECEDENCE = (
 def most_severe(found: set[ExitCode]) -> ExitCode:
     """The exit code that wins among ``found`` (``OK`` when empty)."""
     return next((code for code in _PRECEDENCE if code in found), ExitCode.OK)
+
+
+def format_check_value(check: CheckOutcome, value: float | None) -> str:
+    """A value of ``check`` (observed, an offender's, a baseline) as every report shows it: in
+    the check's chosen unit, with enough digits never to read equal to a threshold bound it
+    is not."""
+    from qrunner.judge.units import format_quantity
+
+    bounds = [b for band in check.bands for b in (band.low, band.high) if b is not None]
+    return format_quantity(value, check.unit, exact=check.unit_chosen, apart_from=bounds)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 
 # seconds per unit; "us" also accepted as "µs"
@@ -151,11 +152,10 @@ def parse_pg_interval(text: str) -> float:
     return total
 
 
-def _short(number: float) -> str:
-    if abs(number) >= 100:
-        return f"{number:.0f}"
-    text = f"{number:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+def _short(number: float, extra: int = 0) -> str:
+    """One decimal below 100, none above; ``extra`` more when a threshold needs them."""
+    text = f"{number:.{(0 if abs(number) >= 100 else 1) + extra}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_duration(seconds: float) -> str:
@@ -171,23 +171,59 @@ def format_duration(seconds: float) -> str:
     return _short(seconds / 86400.0) + "d"
 
 
-def format_number(number: float) -> str:
-    """A plain number: integers without a fraction, others with up to 4 significant digits."""
+def format_number(number: float, extra: int = 0) -> str:
+    """A plain number: integers without a fraction, others with up to 4 significant digits
+    (``extra`` more when a threshold needs them)."""
     if math.isnan(number) or math.isinf(number):
         return str(number)
     if number == int(number) and abs(number) < 1e15:
         return str(int(number))
-    return f"{number:.4g}"
+    return f"{number:.{4 + extra}g}"
 
 
-def format_quantity(value: float | None, unit: str | None) -> str:
-    """A reported value in its unit, for humans: durations humanly, percents with ``%``."""
+def format_quantity(
+    value: float | None,
+    unit: str | None,
+    *,
+    exact: bool = False,
+    apart_from: Sequence[float] = (),
+) -> str:
+    """A reported value in its unit, for humans: durations humanly (``exact``: in ``unit``
+    itself, the check's chosen ``unit:``), percents with ``%``. Shown with enough digits that
+    it never reads equal to one of ``apart_from`` (threshold bounds, in ``unit``) that it is
+    not: 2.451 s against ``> 2.5s`` is ``2.451s``, not ``2.5s``."""
     if value is None:
         return "-"
+    for extra in range(_MAX_EXTRA_DIGITS + 1):
+        text = _quantity(value, unit, exact, extra, like=value)
+        if not any(
+            b != value and _quantity(b, unit, exact, extra, like=value) == text for b in apart_from
+        ):
+            break
+    return text
+
+
+_MAX_EXTRA_DIGITS = 10
+
+
+def _quantity(value: float, unit: str | None, exact: bool, extra: int, like: float) -> str:
     if unit in DURATION_UNITS:
-        return format_duration(value * DURATION_UNITS[unit])
+        shown = unit if exact else _human_unit(like * DURATION_UNITS[unit])
+        return _short(value * DURATION_UNITS[unit] / DURATION_UNITS[shown], extra) + shown
     if unit == PERCENT:
-        return f"{value:.3g}%" if abs(value) < 100 else f"{value:.0f}%"
+        if abs(like) >= 100:
+            return f"{value:.{extra}f}%"
+        return f"{value:.{3 + extra}g}%"
     if unit:
-        return f"{format_number(value)} {unit}"
-    return format_number(value)
+        return f"{format_number(value, extra)} {unit}"
+    return format_number(value, extra)
+
+
+def _human_unit(seconds: float) -> str:
+    magnitude = abs(seconds)
+    if magnitude == 0:
+        return "s"
+    for unit, limit in (("ns", 1e-6), ("us", 1e-3), ("ms", 1.0), ("s", 60.0), ("m", 3600.0)):
+        if magnitude < limit:
+            return unit
+    return "h" if magnitude < 86400.0 else "d"

@@ -15,8 +15,8 @@ from qrunner.judge.outcomes import (
     Status,
     count_outcomes,
     describe_counts,
+    format_check_value,
 )
-from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
 
@@ -45,7 +45,7 @@ def _by(by: dict[str, object]) -> str:
 def _check_lines(check: CheckOutcome, widths: tuple[int, int, int]) -> list[Line]:
     name_width, observed_width, threshold_width = widths
     name = check.name + (" [shadow]" if not check.enforced else "")
-    observed = format_quantity(check.observed, check.unit)
+    observed = format_check_value(check, check.observed)
     line: Line = [
         ("  ", None),
         _verdict(check.status),
@@ -54,6 +54,11 @@ def _check_lines(check: CheckOutcome, widths: tuple[int, int, int]) -> list[Line
     ]
     if check.status is not Status.PASS:
         line.append((f"  {check.message}", None))
+    elif check.unjudged:  # a pass that could not compare with its baseline says so
+        line.append((f"  ({check.unjudged})", None))
+    elif check.baseline is not None:  # and one that could, what it compared with
+        change = "" if check.change is None else f", change {check.change:+.1f}%"
+        line.append((f"  (baseline {format_check_value(check, check.baseline)}{change})", "dim"))
     lines = [line]
     if check.offenders:
         shown = check.offenders[:TOP_OFFENDERS]
@@ -63,7 +68,7 @@ def _check_lines(check: CheckOutcome, widths: tuple[int, int, int]) -> list[Line
         lines.append([(" " * 12 + title, "dim")])
         width = max(len(_by(o.by)) for o in shown)
         for offender in shown:
-            value = format_quantity(offender.observed, check.unit)
+            value = format_check_value(check, offender.observed)
             lines.append([(" " * 14 + f"{_by(offender.by):<{width}}  {value}", None)])
     return lines
 
@@ -110,7 +115,7 @@ def render_lines(run: RunResult) -> list[Line]:
     checks = [c for s in run.specs for c in s.checks]
     widths = (
         max((len(c.name) + (0 if c.enforced else 9) for c in checks), default=0),
-        max((len(format_quantity(c.observed, c.unit)) for c in checks), default=0),
+        max((len(format_check_value(c, c.observed)) for c in checks), default=0),
         max((len(c.threshold) for c in checks), default=0),
     )
     header = (

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qrunner.judge.outcomes import CheckOutcome, SpecExplanation
+from qrunner.judge.outcomes import CheckOutcome, SpecExplanation, format_check_value
 from qrunner.judge.results import Bucket, QueryResult, TimePoint, Value
 from qrunner.judge.trace import ExplainStep
-from qrunner.judge.units import format_number, format_quantity
+from qrunner.judge.units import format_number
 from qrunner.reports.json_report import format_timestamp
 
 MAX_BUCKETS_SHOWN = 20  # the text view; JSON has them all
@@ -67,8 +67,10 @@ def format_trace(check: CheckOutcome) -> list[str]:
 
 def _check_lines(check: CheckOutcome) -> list[str]:
     where = f" (line {check.line})" if check.line else ""
-    shown = format_quantity(check.observed, check.unit)
+    shown = format_check_value(check, check.observed)
     head = f"check {check.name!r}{where}: {check.status} — observed {shown}; {check.threshold}"
+    if check.unjudged:
+        head += f" ({check.unjudged})"
     if check.mode == "shadow":
         head += " (shadow: never counts)"
     return [head, *format_trace(check)]

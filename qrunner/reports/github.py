@@ -7,8 +7,7 @@ the runner expects: ``%``, ``\\r``, ``\\n`` in messages, and also ``:`` and ``,`
 
 from __future__ import annotations
 
-from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
-from qrunner.judge.units import format_quantity
+from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status, format_check_value
 from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
 
@@ -47,7 +46,7 @@ def _check_command(spec: SpecOutcome, check: CheckOutcome) -> str | None:
     if command is None:
         return None
     shadow = " [shadow]" if not check.enforced else ""
-    observed = format_quantity(check.observed, check.unit)
+    observed = format_check_value(check, check.observed)
     message = f"{check.status}{shadow}: {check.message} (observed {observed}; {check.threshold})"
     return format_command(
         command,

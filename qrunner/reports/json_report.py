@@ -7,7 +7,9 @@ a key, or changing its meaning, bumps ``version``. Minor versions: 0 the origina
 ``error_code``; 2 adds ``run_id``, per spec ``owner``, and per check ``baseline``, ``change``,
 ``zscore``, ``bands`` and ``groups``; 3 adds per spec ``notify`` (its notify blocks) and the
 run's ``notifications[]`` (one entry per event and destination: ``qrunner run --notify``
-writes the report, delivers, then rewrites it with this key added). ``observed``
+writes the report, delivers, then rewrites it with this key added); 4 adds per check
+``unit_chosen`` (the spec's ``unit:`` chose ``unit``) and ``baseline_missing`` (why a passing
+check's baseline could not be judged). ``observed``
 values are numbers in the check's ``unit`` (``null`` when nothing was measured); durations
 without a ``unit:`` are in seconds and ratios in percent. ``baseline`` is in the same unit;
 ``change`` is in percent. Per-group checks list every group under ``groups`` (the history
@@ -24,7 +26,7 @@ from typing import Any
 
 from qrunner.judge.outcomes import CheckOutcome, GroupResult, Offender, RunResult, SpecOutcome
 
-MINOR_VERSION = 3
+MINOR_VERSION = 4
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -55,6 +57,8 @@ def _check(check: CheckOutcome) -> dict[str, Any]:
         "zscore": _number(check.zscore),
         "bands": [{"level": b.level, "low": b.low, "high": b.high} for b in check.bands],
         "groups": [_group(g) | {"status": str(g.status)} for g in check.groups],
+        "unit_chosen": check.unit_chosen,
+        "baseline_missing": check.unjudged,
     }
 
 

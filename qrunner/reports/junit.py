@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status
-from qrunner.judge.units import format_quantity
+from qrunner.judge.outcomes import CheckOutcome, RunResult, SpecOutcome, Status, format_check_value
 from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
 
@@ -31,7 +30,7 @@ def _clean(text: str) -> str:
 def _details(check: CheckOutcome) -> str:
     lines = [
         f"metric: {check.metric}",
-        f"observed: {format_quantity(check.observed, check.unit)}",
+        f"observed: {format_check_value(check, check.observed)}",
         f"threshold: {check.threshold}",
         check.message,
     ]
@@ -39,7 +38,7 @@ def _details(check: CheckOutcome) -> str:
         lines.append("offenders:")
         lines += [
             f"  {', '.join(f'{k}={v}' for k, v in o.by.items()) or '(all)'}: "
-            f"{format_quantity(o.observed, check.unit)}"
+            f"{format_check_value(check, o.observed)}"
             for o in check.offenders
         ]
     return _clean("\n".join(lines))
@@ -53,8 +52,7 @@ def _testcase(spec: SpecOutcome, check: CheckOutcome) -> tuple[ET.Element, str |
     if check.line:
         case.set("line", str(check.line))
     message = _clean(
-        f"{check.message} (observed {format_quantity(check.observed, check.unit)}; "
-        f"{check.threshold})"
+        f"{check.message} (observed {format_check_value(check, check.observed)}; {check.threshold})"
     )
     if not check.enforced:
         skipped = ET.SubElement(
@@ -75,6 +73,8 @@ def _testcase(spec: SpecOutcome, check: CheckOutcome) -> tuple[ET.Element, str |
         return case, "error"
     if check.status is Status.WARN:
         ET.SubElement(case, "system-out").text = _clean(f"WARN: {message}")
+    elif check.unjudged:  # a pass that could not compare with its baseline says so
+        ET.SubElement(case, "system-out").text = _clean(f"PASS ({check.unjudged}): {message}")
     return case, None
 
 

@@ -11,8 +11,8 @@ from qrunner.judge.outcomes import (
     Status,
     count_outcomes,
     describe_counts,
+    format_check_value,
 )
-from qrunner.judge.units import format_quantity
 from qrunner.reports.json_report import format_timestamp
 from qrunner.secrets import escape_controls
 
@@ -63,7 +63,7 @@ def _trend_cell(check: CheckOutcome) -> str:
     if check.change is not None:
         parts.append(f"{check.change:+.1f}%")
     if check.baseline is not None:
-        parts.append(f"(baseline {format_quantity(check.baseline, check.unit)})")
+        parts.append(f"(baseline {format_check_value(check, check.baseline)})")
     return escape_cell(" ".join(parts)) or "—"
 
 
@@ -107,14 +107,15 @@ class MarkdownReporter:
                 notes.append(f"- ⚠️ {name}: partial result ({spec.partial_reason})")
             notes += [f"- ⚠️ {name}: {escape_cell(w)}" for w in spec.warnings]
             for check in spec.checks:
-                observed = format_quantity(check.observed, check.unit)
+                observed = format_check_value(check, check.observed)
                 out.append(
                     _row(
                         name,
                         escape_cell(check.name),
                         escape_cell(observed),
                         escape_cell(check.threshold),
-                        _status_cell(check.status, not check.enforced),
+                        _status_cell(check.status, not check.enforced)
+                        + (escape_cell(f" ({check.unjudged})") if check.unjudged else ""),
                         *([_trend_cell(check)] * trend),
                     )
                 )
@@ -130,7 +131,7 @@ class MarkdownReporter:
                     details += [
                         _row(
                             escape_cell(_by(o.by)),
-                            escape_cell(format_quantity(o.observed, check.unit)),
+                            escape_cell(format_check_value(check, o.observed)),
                         )
                         for o in check.offenders
                     ]

@@ -21,9 +21,11 @@ from qrunner.schedule.pairs import window_of
 from qrunner.sources import SOURCES, Source
 from qrunner.spec.render import RenderedSpec, Renderer
 
+Progress = Callable[[Any, list[str]], None]  # (a finished task, the backends' notices so far)
+
 
 def execute_batch(
-    ready: list[RenderedSpec], targets: TargetOptions, progress: Callable[[Any], None], *,
+    ready: list[RenderedSpec], targets: TargetOptions, progress: Progress, *,
     renderer: Renderer, history: Any, concurrency: int, timeout: float | None, traceback: bool,
 ) -> tuple[list[SpecOutcome], bool, list[str]]:  # fmt: skip
     """Each spec's outcome (in ``ready``'s order), whether the run was interrupted, and the
@@ -169,7 +171,9 @@ async def _execute(
             pass
     tasks = [asyncio.ensure_future(run.judge(r)) for r in ready]
     for task in tasks:
-        task.add_done_callback(lambda t: progress(t) if not t.cancelled() else None)
+        task.add_done_callback(  # with the notices so far: they print before the progress line
+            lambda t: progress(t, run.backends.notices()) if not t.cancelled() else None
+        )
     try:
         if timeout is not None:
             _, pending = await asyncio.wait(tasks, timeout=timeout)

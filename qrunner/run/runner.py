@@ -106,7 +106,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     )
     check_destinations(options.reports)
     history = open_history(options.history, ready, stderr=stderr)
-    progress = _progress_printer(len(ready), interactive=options.interactive, stderr=stderr)
+    progress = _Progress(len(ready), interactive=options.interactive, stderr=stderr)
     try:
         outcomes, interrupted, notices = execute_batch(
             ready,
@@ -122,8 +122,7 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
         batch.release()
         raise
     batch.annotate(outcomes)
-    for notice in notices:
-        print(inert(f"qrunner: {notice}"), file=stderr)
+    progress.say(notices)
     invalid = [
         error_outcome(display, "; ".join(d.message for d in ds), ExitCode.SPEC_ERROR, line=line)
         for display, ds in failed.items()
@@ -155,21 +154,32 @@ def execute_run(options: RunOptions, *, stdout: TextIO, stderr: TextIO) -> int:
     return conclude_run(run, batch, outcomes, history, conclusion, stdout=stdout, stderr=stderr)
 
 
-def _progress_printer(total: int, *, interactive: bool, stderr: TextIO) -> Any:
-    """A terminal gets one line rewritten in place; CI logs get a plain line per spec."""
-    done = 0
+class _Progress:
+    """A terminal gets one line rewritten in place; CI logs get a plain line per spec. The
+    backends' notices (the sample dataset, data warnings) print once, before the line they
+    precede."""
 
-    def progress(task: Any) -> None:
-        nonlocal done
-        done += 1
+    def __init__(self, total: int, *, interactive: bool, stderr: TextIO) -> None:
+        self.total, self.interactive, self.stderr = total, interactive, stderr
+        self.done = 0
+        self.said: set[str] = set()
+
+    def say(self, notices: list[str]) -> None:
+        for notice in [n for n in notices if n not in self.said]:
+            self.said.add(notice)
+            clear = "\r\x1b[2K" if self.interactive else ""  # over a progress line in place
+            print(clear + inert(f"qrunner: {notice}"), file=self.stderr)
+
+    def __call__(self, task: Any, notices: list[str]) -> None:
+        self.done += 1
+        self.say(notices)
         if task.exception() is not None:
             return
         outcome = task.result()
+        done, total = self.done, self.total
         line = f"[{done}/{total}] {outcome.name}: {outcome.status} ({outcome.duration_s:.2f}s)"
-        if interactive:
+        if self.interactive:
             end = "\n" if done == total else ""
-            print(f"\r\x1b[2K{inert(line)}", end=end, file=stderr, flush=True)
+            print(f"\r\x1b[2K{inert(line)}", end=end, file=self.stderr, flush=True)
         else:
-            print(inert(f"qrunner: {line}"), file=stderr)
-
-    return progress
+            print(inert(f"qrunner: {line}"), file=self.stderr)

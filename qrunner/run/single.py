@@ -40,17 +40,21 @@ def render_one(path: Path, renderer: Renderer) -> RenderedSpec:
 
 
 def query_one(
-    path: Path, renderer: Renderer, options: TargetOptions
-) -> tuple[dict[str, Any], list[str]]:
+    path: Path, renderer: Renderer, options: TargetOptions, *, pages: bool = False
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The answer with every page merged (one item), or with ``pages`` every page as answered;
+    and the backends' notices."""
     rendered = render_one(path, renderer)
     source = SOURCES[rendered.spec.source]
 
-    async def go() -> tuple[dict[str, Any], list[str]]:
+    async def go() -> tuple[list[dict[str, Any]], list[str]]:
         backends = Backends(options)
         try:
             backend = backends.get(source)
-            query = PreparedQuery(rendered.spec.name, source, rendered.request)
-            return await backend.execute(query), backends.notices()
+            answered: list[dict[str, Any]] | None = [] if pages else None
+            query = PreparedQuery(rendered.spec.name, source, rendered.request, answered)
+            merged = await backend.execute(query)
+            return (answered or [merged]) if pages else [merged], backends.notices()
         finally:
             await backends.aclose()
 

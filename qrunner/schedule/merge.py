@@ -9,7 +9,7 @@ quietly green merge.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -72,6 +72,8 @@ def _check(data: dict[str, Any]) -> CheckOutcome:
             )
             for g in data.get("groups", [])
         ],
+        unjudged=data.get("baseline_missing"),
+        unit_chosen=bool(data.get("unit_chosen", False)),
     )
 
 
@@ -151,9 +153,24 @@ def _refuse_repeats(runs: Sequence[tuple[Path, RunResult]]) -> None:
                 )
 
 
+def _refuse_mixed(
+    runs: Sequence[tuple[Path, RunResult]], what: str, key: Callable[[RunResult], str]
+) -> None:
+    """Shards of one run share a target and a qrunner version; anything else is not one run."""
+    first_path, first = runs[0]
+    for path, run in runs[1:]:
+        if key(run) != key(first):
+            raise UsageError(
+                f"the reports are not one run: {first_path} has {what} {key(first)!r}, "
+                f"{path} has {key(run)!r}"
+            )
+
+
 def merge_runs(runs: Sequence[tuple[Path, RunResult]]) -> RunResult:
     if not runs:
         raise UsageError("qrunner merge needs at least one JSON report")
+    _refuse_mixed(runs, "target", lambda run: run.target)
+    _refuse_mixed(runs, "qrunner version", lambda run: run.qrunner_version)
     # A list, not a dict by path: the same file given twice is a shard given twice.
     shards = [(path, run.shard) for path, run in runs if run.shard is not None]
     if shards:

@@ -138,6 +138,7 @@ def _plan_chunk(files: list[Path]) -> list[tuple[str, dict[str, Any] | None, lis
     """Each file's plan. Only ``name`` and ``schedule`` are read (the YAML with its strict
     rules, then the schedule): checking the rest of a spec is ``qrunner validate``'s job."""
     from qrunner.errors import SpecError
+    from qrunner.spec.cron import schedule_field
     from qrunner.spec.yamlsource import load_yaml_file
 
     assert _WORKER_CONTEXT is not None
@@ -158,7 +159,8 @@ def _plan_chunk(files: list[Path]) -> list[tuple[str, dict[str, Any] | None, lis
         try:
             item = _plan_spec(name, display, line, raw, _WORKER_CONTEXT)
         except ScheduleError as e:
-            out.append((display, None, [f"{doc.locate(('schedule',))}: {e} [schedule]"]))
+            where, message = schedule_field(e)  # at the field, as `qrunner validate` says it
+            out.append((display, None, [f"{doc.locate(where)}: {message} [{'.'.join(where)}]"]))
             continue
         out.append((display, item.as_data(), []))
     return out

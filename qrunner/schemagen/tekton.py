@@ -12,7 +12,9 @@ pattern after the overrides ran (overrides edit the annotation, never a regex):
 
 * ``x-comma-list``: the allowed items of a comma-separated list without spaces (``summary``);
 * ``x-order-by``: ``{"fields": [...], "directions": [...], "forms": [...]}`` where a form is
-  ``"direction field"`` or ``"field direction"`` (``order_by``).
+  ``"direction field"`` or ``"field direction"`` (``order_by``);
+* ``x-trimmed: true`` (set by an override): whitespace around the whole value is allowed, as
+  the server trims it — an ``enum`` becomes ``x-one-of`` plus a pattern, a pattern is wrapped.
 """
 
 from __future__ import annotations
@@ -141,5 +143,19 @@ def finalize_patterns(schema: Any, where: str) -> None:
                     f" (use {DIRECTION_FIRST!r} or {FIELD_FIRST!r})"
                 )
         schema["pattern"] = "^(?:" + "|".join(forms) + ")$"
+    if schema.get("x-trimmed") is True:
+        _allow_surrounding_space(schema, where)
     for value in schema.values():
         finalize_patterns(value, where)
+
+
+def _allow_surrounding_space(schema: dict[str, Any], where: str) -> None:
+    if "enum" in schema:
+        schema["x-one-of"] = schema.pop("enum")
+        # a space needs no escape, and ECMA-262 regexes (editors) refuse a needless one
+        words = "|".join(re.escape(w).replace("\\ ", " ") for w in schema["x-one-of"])
+        schema["pattern"] = f"^(?:{words})$"
+    pattern = schema.get("pattern")
+    if not isinstance(pattern, str) or not pattern.startswith("^") or not pattern.endswith("$"):
+        raise SchemaGenerationError(f"{where}: x-trimmed needs an enum or an anchored pattern")
+    schema["pattern"] = rf"^\s*(?:{pattern[1:-1]})\s*$"

@@ -2,18 +2,13 @@
 
 A scheduled spec is a pure function of its **tick** (the moment the cron fires, its logical
 time): its window is ``[tick - delay - window, tick - delay)``, whatever moment the run
-actually starts. Cron expressions are parsed and iterated by ``cronsim`` (Debian cron's
-semantics), wrapped here and nowhere else: its errors become :class:`ScheduleError`.
-
-Time zones and daylight saving time (the cron is read in the schedule's zone):
-
-* a local time that does not exist on a spring-forward day (02:30 in Europe/Berlin on the
-  last Sunday of March) fires at the first minute that exists after it (03:00 CEST);
-* a local time that happens twice on a fall-back day (02:30 on the last Sunday of October)
-  fires once, at its first occurrence (02:30 CEST, before the clocks go back);
-* expressions with ``*`` in the minute or hour field (``*/15 * * * *``) fire on the real
-  timeline: every 15 minutes, both passes through the repeated hour included;
-* ``window`` and ``delay`` are exact durations: ``1d`` is 24 hours, also across a DST change.
+actually starts. Cron expressions are Debian cron's (:mod:`qrunner.spec.crontab` parses them;
+other crons' extensions are refused) and their ticks follow the README's DST rules
+(:mod:`qrunner.spec.ticks`): a wall time that does not exist fires when the gap ends, one that
+happens twice fires at its first occurrence, and a cron with ``*`` in its minute or hour field
+follows the real timeline (both passes of a repeated hour, nothing inside a gap). ``window``
+and ``delay`` are exact durations: ``1d`` is 24 hours, also across a DST change. ``cronsim``
+only puts a cron into words (:meth:`Schedule.describe`).
 """
 
 from __future__ import annotations
@@ -26,6 +21,9 @@ from typing import Any, TypeVar
 
 from qrunner.errors import ScheduleError
 from qrunner.limits import MAX_SCHEDULE_DAYS, MAX_TICK_GAP_YEARS
+
+from . import ticks
+from .crontab import CronFields, names_a_real_day, parse_fields
 
 ALIASES = {
     "@hourly": "0 * * * *",
@@ -54,57 +52,38 @@ class Window:
 @dataclass(frozen=True, slots=True)
 class Schedule:
     cron: str  # as written (an alias stays an alias)
-    expression: str  # the five fields cronsim iterates
+    expression: str  # the five fields (an alias spelled out)
     timezone: str
     zone: tzinfo
     window: timedelta
     delay: timedelta
 
+    @property
+    def fields(self) -> CronFields:
+        return parse_fields(self.expression)
+
     def latest_tick(self, at: datetime) -> datetime:
         """The latest tick at or before ``at`` (UTC)."""
-        return self.bracket(at)[0]
+        return ticks.latest_tick(self.fields, self.zone, at)
 
     def bracket(self, at: datetime) -> tuple[datetime, datetime]:
         """The latest tick at or before ``at`` and the first one after it (UTC)."""
-        at = at.astimezone(UTC)
-        # cronsim's reverse iteration starts strictly before its start (one second after the
-        # floor of ``at`` makes a tick at exactly ``at`` count), and in a repeated hour it can
-        # land on the first pass: walking forward from there settles it on the real timeline.
-        start = at.astimezone(self.zone).replace(microsecond=0) + timedelta(seconds=1)
-        tick = _first(self, start, reverse=True)
-        following = self.next_tick(tick)
-        while following <= at:
-            tick, following = following, self.next_tick(following)
-        return tick, following
+        return self.latest_tick(at), self.next_tick(at)
 
     def next_tick(self, at: datetime) -> datetime:
         """The first tick strictly after ``at`` (UTC)."""
-        return _first(self, at.astimezone(self.zone), reverse=False)
+        return ticks.next_tick(self.fields, self.zone, at)
 
     def ticks_between(self, after: datetime, until: datetime, limit: int) -> list[datetime]:
         """Ticks in ``(after, until]``, newest first, at most ``limit`` of them."""
-        from cronsim import CronSim
-
-        until = until.astimezone(UTC)
-        start = until.astimezone(self.zone).replace(microsecond=0) + timedelta(seconds=1)
-        oldest = until
-        for count, moment in enumerate(CronSim(self.expression, start, reverse=True)):
-            if moment.astimezone(UTC) <= after or count >= limit:
-                break
-            oldest = moment.astimezone(UTC)
-        # Forward iteration is the one that follows the real timeline through DST changes.
-        out: list[datetime] = []
-        begin = max(after.astimezone(UTC), oldest - timedelta(seconds=1))
-        for moment in CronSim(self.expression, begin.astimezone(self.zone)):
-            tick = moment.astimezone(UTC)
-            if tick > until:
-                break
-            out.append(tick)
-        return out[::-1][:limit]
+        return ticks.ticks_between(self.fields, self.zone, after, until, limit)
 
     def window_of(self, tick: datetime) -> Window:
-        end = tick.astimezone(UTC) - self.delay
-        return Window(start=end - self.window, end=end)
+        try:
+            end = tick.astimezone(UTC) - self.delay
+            return Window(start=end - self.window, end=end)
+        except OverflowError:
+            raise ScheduleError(f"window: the window of tick {tick} starts before year 1") from None
 
     def is_tick(self, moment: datetime) -> bool:
         return self.latest_tick(moment) == moment.astimezone(UTC)
@@ -120,16 +99,6 @@ class Schedule:
         return f"{words} ({self.timezone})"
 
 
-def _first(schedule: Schedule, start: datetime, *, reverse: bool) -> datetime:
-    from cronsim import CronSim
-
-    iterator = CronSim(schedule.expression, start, reverse=reverse)
-    try:
-        return next(iterator).astimezone(UTC)
-    except (StopIteration, OverflowError, ValueError) as e:
-        raise ScheduleError(f"cron {schedule.cron!r} never fires around {start:%Y-%m-%d}") from e
-
-
 def parse_duration_text(text: Any, what: str) -> timedelta:
     """``30m``, ``7d``, ``1w``: whole numbers of s, m, h, d or w (0 allowed)."""
     match = _DURATION.match(str(text)) if isinstance(text, str | int) else None
@@ -142,7 +111,7 @@ def parse_duration_text(text: Any, what: str) -> timedelta:
 
 
 def parse_cron(text: Any) -> str:
-    """Five cron fields (or an alias) → the five fields cronsim iterates."""
+    """Five cron fields (or an alias) → the five fields, checked (:mod:`.crontab`)."""
     if not isinstance(text, str) or not text.strip():
         raise ScheduleError(f"cron: expected five fields or an @alias, got {text!r}")
     stripped = " ".join(text.split())
@@ -163,18 +132,13 @@ def parse_cron(text: Any) -> str:
 
 @cache
 def _check_expression(expression: str) -> None:
-    from cronsim import CronSim, CronSimError
-
-    start = datetime(2000, 1, 1, tzinfo=UTC)
-    try:
-        # A cron that can never fire (30 February) is an error now, not a hang later.
-        first = next(CronSim(expression, start), None)
-    except CronSimError as e:
-        raise ScheduleError(f"cron: {expression!r}: {str(e).lower()}") from None
-    except (ValueError, IndexError, KeyError, TypeError, OverflowError) as e:
-        raise ScheduleError(f"cron: {expression!r} is not a cron expression ({e})") from None
-    if first is None or first.year - start.year > MAX_TICK_GAP_YEARS:
-        raise ScheduleError(f"cron: {expression!r} never fires")
+    fields = parse_fields(expression)
+    if not names_a_real_day(fields):
+        raise ScheduleError(f"cron: {expression!r} never fires: no month has that day")
+    if not ticks.fires_often_enough(fields):
+        raise ScheduleError(
+            f"cron: {expression!r} fires less often than once in {MAX_TICK_GAP_YEARS} years"
+        )
 
 
 @cache
@@ -231,6 +195,18 @@ def resolve_tick(
             f"{format_utc(schedule.next_tick(forced))}"
         )
     return forced.astimezone(UTC)
+
+
+_FIELDS_NAMED = ("cron", "timezone", "window", "delay")
+
+
+def schedule_field(error: ScheduleError) -> tuple[tuple[str, ...], str]:
+    """Where in a spec a schedule error belongs (``("schedule", "cron")``) and its message
+    without the field's name, as validation reports it."""
+    field, _, rest = str(error).partition(": ")
+    if field in _FIELDS_NAMED:
+        return ("schedule", field), rest
+    return ("schedule",), str(error)
 
 
 SCHEDULE_NAMES = frozenset({"tick", "window"})  # built in for scheduled specs

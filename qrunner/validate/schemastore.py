@@ -262,6 +262,9 @@ def _pattern_message(schema: dict[str, Any], value: str) -> str:
             if not item:
                 return f"{value!r}: empty item; give a comma-separated list of: {allowed}"
             return f"{value!r}: {item!r} is not one of: {allowed}"
+    choices = schema.get("x-one-of")  # an enum that allows surrounding whitespace
+    if choices is not None:
+        return f"{value!r} is not one of: {', '.join(choices)}"
     order = schema.get("x-order-by")
     if order is not None:
         forms = " or ".join(

@@ -240,15 +240,20 @@ def _diag(loaded: LoadedSpec, path: PathKey, message: str) -> Diagnostic:
     return Diagnostic(loaded.locate(path), message, format_pointer(path))
 
 
+_TEKTON_ORDER = {"parent": 1, "summary": 2, "group_by": 3, "order_by": 4, "filter": 5}
+
+
 def validate_rendered(rendered: RenderedSpec) -> list[Diagnostic]:
     from qrunner.validate.schemastore import validate_instance
 
     loaded = rendered.loaded
     source = SOURCES[rendered.spec.source]
-    diagnostics = [
-        _diag(loaded, ("request", *issue.path), issue.message)
-        for issue in validate_instance(f"{source.schema}.request", rendered.request)
-    ]
+    issues = validate_instance(f"{source.schema}.request", rendered.request)
+    if source.backend == "tekton":  # in the order the server checks them: it names the first
+        issues.sort(
+            key=lambda issue: _TEKTON_ORDER.get(str(issue.path[0]) if issue.path else "", 0)
+        )
+    diagnostics = [_diag(loaded, ("request", *issue.path), issue.message) for issue in issues]
     if not diagnostics:
         diagnostics.extend(_validate_query_language(rendered, source))
     from qrunner.judge.checks import validate_checks

@@ -144,4 +144,4 @@ def test_tekton_target_interval_conversion(run_cli: Any, tmp_path: Path) -> None
     assert "SECRET" not in out.stdout + out.stderr
     assert "GET /apis/results.tekton.dev/" in out.stdout
     assert "avg_duration = '1 day 01:00:00' (interval) → 90000 s" in out.stdout
-    assert "[group_value=deploy]" in out.stdout and "1d: warn > 1h → warn" in out.stdout
+    assert "[group_value=deploy]" in out.stdout and "25h: warn > 1h → warn" in out.stdout  # unit: h

@@ -89,7 +89,7 @@ def test_measures_against_a_history() -> None:
     assert compare(0.0, [0.0, 0.0], how="median", min_points=1, scores=True).zscore == 0
     missing = compare(1.0, [1.0, 2.0], how="median", min_points=3, scores=True)
     assert missing.baseline is None and missing.missing == (
-        "no baseline: 2 recorded value(s), 3 needed"
+        "no baseline: 2 of 3 values"
     )
 
 
@@ -146,7 +146,7 @@ def test_no_baseline_resolves_by_its_policy(policy: str, status: Status) -> None
     outcome = judge(check, GROUPS, {"@ci.pipeline.name=build": [10.0]})
     assert outcome.status is status
     assert outcome.baseline is None
-    assert "no baseline: 1 recorded value(s), 3 needed" in outcome.message
+    assert "no baseline: 1 of 3 values" in outcome.message
 
 
 def test_a_zscore_needs_a_spread() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -158,9 +159,14 @@ def test_tekton_request(schemas: dict[str, dict[str, Any]]) -> None:
     assert "group_value" not in props["summary"]["x-comma-list"]
     assert "group_value" not in props["summary"]["pattern"]
     assert {"week", "week startTime", "minute completionTime", "namespace"} <= set(
-        props["group_by"]["enum"]
+        props["group_by"]["x-one-of"]  # an enum that allows surrounding whitespace
     )
     assert props["order_by"]["x-order-by"]["directions"] == ["ASC", "asc", "DESC", "desc"]
+    # the server trims whole group_by and order_by values, nothing inside them
+    group_by, order_by = re.compile(props["group_by"]["pattern"]), props["order_by"]["pattern"]
+    assert group_by.match(" year ") and group_by.match("\tweek startTime  ")
+    assert not group_by.match("week  startTime") and not group_by.match("year startTime x")
+    assert re.match(order_by, " total desc ") and not re.match(order_by, "total  desc")
 
 
 def test_overrides_all_say_why() -> None:
