@@ -2,7 +2,7 @@
 
 One JSON file (default :data:`DEFAULT_ALERT_STATE`), separate from the ``--due`` state (which
 is optional), read and written under the same lock and atomic replace
-(:mod:`qrunner.reports.lockfile`)::
+(:mod:`qrunner.schedule.lockfile`)::
 
     {"version": 1, "created": "2026-12-01T06:00:00Z",
      "incidents": {"<IncidentKey.id>": {
@@ -97,7 +97,7 @@ class AlertStateFile:
     @contextlib.contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         """Hold the lock, yield the state; what the block leaves in it is written back."""
-        from qrunner.reports.lockfile import LockError, locked_update
+        from qrunner.schedule.lockfile import LockError, locked_update
 
         try:
             with locked_update(self.path, self.read) as data:

@@ -133,7 +133,7 @@ def _plan(
     """Phases 1: the outbox entries this process delivers now (claimed), and the silenced."""
     from qrunner.notify.decide import decide
     from qrunner.notify.fanout import fan_out
-    from qrunner.reports.lockfile import claim_alive, owner_id
+    from qrunner.schedule.lockfile import claim_alive, owner_id
 
     fresh = bool(state.get("fresh"))
     if fresh and options.history is not None and options.history.is_dir():
@@ -235,7 +235,7 @@ def _links(routing: Routing, environ: Mapping[str, str]) -> Links:
 
 def _settle(state: dict[str, Any], deliveries: list[Delivery]) -> None:
     """Phase 3: sent and rejected events leave the outbox; failed ones stay, unclaimed."""
-    from qrunner.reports.lockfile import owner_id
+    from qrunner.schedule.lockfile import owner_id
 
     outcome = {(d.destination, d.event_id): d for d in deliveries}
     mine = owner_id()

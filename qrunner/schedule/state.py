@@ -29,7 +29,7 @@ from typing import Any
 
 from qrunner.errors import LimitError, StateError
 from qrunner.limits import CLAIM_LEASE_SECONDS, MAX_PENDING_TICKS, open_regular_file
-from qrunner.reports.lockfile import LockError, claim_alive, locked_update, owner_id
+from qrunner.schedule.lockfile import LockError, claim_alive, locked_update, owner_id
 from qrunner.spec.cron import Schedule, format_utc
 
 DEFAULT_STATE = Path(".qrunner") / "state.json"
