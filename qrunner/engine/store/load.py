@@ -45,18 +45,21 @@ class _Unclean(Exception):
     """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
 
 
-def _read_json(files: list[Path], typed: Any = None) -> str:
+_Schema = list[tuple[str, Any]]  # (column name, DuckDBPyType) as DuckDB inferred them
+
+
+def _read_json(files: list[Path], typed: _Schema | None = None) -> str:
     """Every line of every file is sampled (``sample_size=-1``): an attribute first met on
     line 150,000 is a column like the others. Levels deeper than a record may be are typed
     JSON, which sends the file to the careful path, where such records are skipped.
 
-    ``typed`` (a relation over the same files) gives the columns read, so that the statement
-    that loads does not infer the schema a second time."""
+    ``typed`` (the schema inferred from the same files) gives the columns read, so that the
+    statement that loads does not infer the schema a second time."""
     paths = ", ".join(quote_literal(str(p)) for p in files)
     if typed is not None:
         columns = ", ".join(
             f"{quote_literal(name)}: {quote_literal(str(duck_type))}"
-            for name, duck_type in zip(typed.columns, typed.types, strict=True)
+            for name, duck_type in typed
             if name != FILE_COLUMN
         )
         return (
@@ -153,14 +156,17 @@ def _create_part(
     source: str,
     *,
     renamed_ok: bool = False,
-    typed: Callable[[Any], str] | None = None,
+    typed: Callable[[_Schema], str] | None = None,
 ) -> None:
-    """``source`` read into the table ``part``, flattened; ``typed`` turns the relation read
-    (its schema) into the source to load from, when that is cheaper than ``source`` again."""
+    """``source`` read into the table ``part``, flattened; ``typed`` turns the schema read
+    into the source to load from, when that is cheaper than ``source`` again."""
+    # Taken once, as plain data: DuckDB binds a relation again (for JSON, infers the schema
+    # from every line again) when it is asked its columns after any catalog change.
     relation = con.sql(f"SELECT * FROM {source}")
+    schema: _Schema = list(zip(relation.columns, relation.types, strict=True))
     selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
-    for name, duck_type in zip(relation.columns, relation.types, strict=True):
+    for name, duck_type in schema:
         if name == "timestamp":
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
@@ -181,7 +187,7 @@ def _create_part(
     ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
     con.execute(f"DROP TABLE IF EXISTS {part}")
-    loaded = typed(relation) if typed is not None else source
+    loaded = typed(schema) if typed is not None else source
     con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {loaded}")
     _normalize_integers(con, part)
 
@@ -214,7 +220,7 @@ def _try_json_part(con: Any, part: str, files: list[Path], *, renamed_ok: bool =
         part,
         _read_json(files),
         renamed_ok=renamed_ok,
-        typed=lambda relation: _read_json(files, relation),
+        typed=lambda schema: _read_json(files, schema),
     )
 
 
@@ -224,7 +230,7 @@ def _try_part(
     source: str,
     *,
     renamed_ok: bool = False,
-    typed: Callable[[Any], str] | None = None,
+    typed: Callable[[_Schema], str] | None = None,
 ) -> bool:
     import duckdb
 
