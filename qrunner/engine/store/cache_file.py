@@ -29,8 +29,11 @@ class CacheInUse(Exception):
 
 
 @contextlib.contextmanager
-def _opening(database: Path) -> Iterator[None]:
-    with open(f"{database}.lock", "a") as handle:
+def held_lock(lock: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on the file ``lock`` (created if missing) for the block;
+    another process asking for it waits until the block ends."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield
@@ -47,8 +50,7 @@ def open_cache(database: Path, config: _Config) -> Any:
     it open; ``duckdb.Error`` or ``OSError`` when it cannot be used at all."""
     import duckdb
 
-    database.parent.mkdir(parents=True, exist_ok=True)
-    with _opening(database):
+    with held_lock(Path(f"{database}.lock")):
         try:
             return duckdb.connect(str(database), config=config)
         except duckdb.IOException as e:
@@ -65,4 +67,4 @@ def open_cache(database: Path, config: _Config) -> Any:
             raise
 
 
-__all__ = ["CacheInUse", "open_cache"]
+__all__ = ["CacheInUse", "held_lock", "open_cache"]

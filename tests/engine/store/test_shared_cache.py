@@ -161,3 +161,32 @@ def test_a_cache_file_another_process_is_creating_is_waited_for_not_deleted(
     check = duckdb.connect(str(database), read_only=True)
     assert check.execute("SELECT answer FROM made_by_the_creator").fetchall() == [(42,)]
     check.close()
+
+
+def test_runs_without_data_started_together_share_one_generated_sample(tmp_path: Path) -> None:
+    """Each run used to generate the sample and swap it in (one could move the folder another
+    was reading, or fail renaming onto the folder another had just put there): now one run
+    generates it and the others wait for it."""
+    spec = Path(__file__).parents[3] / "queries" / "flaky-tests-main.yaml"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QRUNNER_", "GITHUB_"))}
+    env["QRUNNER_CACHE_DIR"] = str(tmp_path / "cache")
+    reports = [tmp_path / f"run{n}.json" for n in range(4)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "qrunner", "run", str(spec), "--at", "2026-12-01T06:00:00Z",
+             "--report", f"json:{report}"],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        for report in reports
+    ]  # fmt: skip
+    generated = 0
+    for run in runs:
+        _, err = run.communicate(timeout=180)
+        assert run.returncode in (0, 1) and "internal error" not in err, err
+        generated += "built-in sample dataset (generated" in err
+    assert generated == 1
+    specs = [json.loads(report.read_text())["specs"] for report in reports]
+    answers = [[(s["name"], s["status"], s["error"], s["checks"]) for s in run] for run in specs]
+    assert all(answer == answers[0] for answer in answers) and answers[0][0][2] is None
+    left = sorted(p.name for p in (tmp_path / "cache").glob("sample-data*"))
+    assert left == ["sample-data", "sample-data.lock"]  # no half-made or swapped-out copies
