@@ -28,8 +28,8 @@ from qrunner.engine.store.columns import (
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
 from qrunner.engine.store.names import unusable_name
+from qrunner.engine.store.readers import Schema, has_dates, read_json, read_parquet
 from qrunner.engine.store.staging import literal_paths, original_path, write_junit
-from qrunner.limits import MAX_RECORD_DEPTH
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
@@ -43,39 +43,6 @@ _NUMERIC_TYPES = {
 
 class _Unclean(Exception):
     """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
-
-
-_Schema = list[tuple[str, Any]]  # (column name, DuckDBPyType) as DuckDB inferred them
-
-
-def _read_json(files: list[Path], typed: _Schema | None = None) -> str:
-    """Every line of every file is sampled (``sample_size=-1``): an attribute first met on
-    line 150,000 is a column like the others. Levels deeper than a record may be are typed
-    JSON, which sends the file to the careful path, where such records are skipped.
-
-    ``typed`` (the schema inferred from the same files) gives the columns read, so that the
-    statement that loads does not infer the schema a second time."""
-    paths = ", ".join(quote_literal(str(p)) for p in files)
-    if typed is not None:
-        columns = ", ".join(
-            f"{quote_literal(name)}: {quote_literal(str(duck_type))}"
-            for name, duck_type in typed
-            if name != FILE_COLUMN
-        )
-        return (
-            f"read_json([{paths}], format='newline_delimited', records=true, "
-            f"filename={quote_literal(FILE_COLUMN)}, columns={{{columns}}})"
-        )
-    return (
-        f"read_json([{paths}], format='newline_delimited', records=true, union_by_name=true, "
-        f"filename={quote_literal(FILE_COLUMN)}, map_inference_threshold=-1, "
-        f"sample_size=-1, maximum_depth={MAX_RECORD_DEPTH})"
-    )
-
-
-def _read_parquet(files: list[Path]) -> str:
-    paths = ", ".join(quote_literal(str(p)) for p in files)
-    return f"read_parquet([{paths}], union_by_name=true, filename={quote_literal(FILE_COLUMN)})"
 
 
 def _time_expression(expr: str, type_name: str) -> str:
@@ -156,14 +123,14 @@ def _create_part(
     source: str,
     *,
     renamed_ok: bool = False,
-    typed: Callable[[_Schema], str] | None = None,
+    typed: Callable[[Schema], str] | None = None,
 ) -> None:
     """``source`` read into the table ``part``, flattened; ``typed`` turns the schema read
     into the source to load from, when that is cheaper than ``source`` again."""
     # Taken once, as plain data: DuckDB binds a relation again (for JSON, infers the schema
     # from every line again) when it is asked its columns after any catalog change.
     relation = con.sql(f"SELECT * FROM {source}")
-    schema: _Schema = list(zip(relation.columns, relation.types, strict=True))
+    schema: Schema = list(zip(relation.columns, relation.types, strict=True))
     selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
     for name, duck_type in schema:
@@ -186,10 +153,30 @@ def _create_part(
         for names, exprs in merged.values()
     ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
+    select = f"SELECT {', '.join(columns)} FROM"
     con.execute(f"DROP TABLE IF EXISTS {part}")
-    loaded = typed(schema) if typed is not None else source
-    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {loaded}")
+    if typed is None:
+        con.execute(f"CREATE TABLE {part} AS {select} {source}")
+    else:
+        _create_typed(con, part, select, typed(schema), source, schema)
     _normalize_integers(con, part)
+
+
+def _create_typed(
+    con: Any, part: str, select: str, typed: str, source: str, schema: Schema
+) -> None:
+    """Load from ``typed`` (no second inference); from ``source`` when that fails on strings
+    DuckDB read as dates or times in a format it detected (``15-03-2024 10:00:00``): the
+    column types do not carry the format, and the inference would otherwise drop the file."""
+    import duckdb
+
+    try:
+        con.execute(f"CREATE TABLE {part} AS {select} {typed}")
+    except duckdb.Error:
+        if not has_dates(schema):
+            raise
+        con.execute(f"DROP TABLE IF EXISTS {part}")
+        con.execute(f"CREATE TABLE {part} AS {select} {source}")
 
 
 _SMALL_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"}
@@ -218,9 +205,9 @@ def _try_json_part(con: Any, part: str, files: list[Path], *, renamed_ok: bool =
     return _try_part(
         con,
         part,
-        _read_json(files),
+        read_json(files),
         renamed_ok=renamed_ok,
-        typed=lambda schema: _read_json(files, schema),
+        typed=lambda schema: read_json(files, schema),
     )
 
 
@@ -230,7 +217,7 @@ def _try_part(
     source: str,
     *,
     renamed_ok: bool = False,
-    typed: Callable[[_Schema], str] | None = None,
+    typed: Callable[[Schema], str] | None = None,
 ) -> bool:
     import duckdb
 
@@ -281,13 +268,13 @@ def _load_parquet(
     import duckdb
 
     part = name_part()
-    if _try_part(con, part, _read_parquet(files)):
+    if _try_part(con, part, read_parquet(files)):
         return [part]
     parts = []
     for path in files:
         part = name_part()
         try:  # one file's columns are its own: a rename needs two files
-            _create_part(con, part, _read_parquet([path]), renamed_ok=True)
+            _create_part(con, part, read_parquet([path]), renamed_ok=True)
             parts.append(part)
         except (duckdb.Error, _Unclean) as e:
             con.execute(f"DROP TABLE IF EXISTS {part}")
