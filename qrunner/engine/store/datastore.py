@@ -253,12 +253,16 @@ class LocalStore:
         caller reloads the dataset instead)."""
         import duckdb
 
+        from qrunner.engine.store.append import NotAppendable
+
         old = _stored_warnings(con, name)
         try:
             return old + self._append(con, name, table, added, manifest, len(old))
-        except duckdb.Error:
+        except (duckdb.Error, NotAppendable):
             with contextlib.suppress(duckdb.Error):
                 con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS {table}__added")
             return None
 
     def _append(
