@@ -40,7 +40,7 @@ def _sample_end(at: datetime) -> datetime:
 
 def ensure_sample_data(cache_dir: Path, at: datetime) -> tuple[Path, bool]:
     """The sample data directory for ``at``'s day; (path, whether it was (re)generated)."""
-    from qrunner.engine.store.sample import generate_sample
+    from qrunner.engine.store.cache_file import held_lock
 
     target = cache_dir / "sample-data"
     end = _sample_end(at)
@@ -50,11 +50,26 @@ def ensure_sample_data(cache_dir: Path, at: datetime) -> tuple[Path, bool]:
         "days": SAMPLE_DAYS,
         "end": end.isoformat(),
     }
-    try:
-        if json.loads((target / _STAMP).read_text(encoding="utf-8")) == stamp:
+    if _stamped(target, stamp):
+        return target, False
+    # Runs started together wait for the one generating it instead of each swapping in its own.
+    with held_lock(cache_dir / "sample-data.lock"):
+        if _stamped(target, stamp):
             return target, False
+        _generate(cache_dir, target, stamp, end)
+    return target, True
+
+
+def _stamped(target: Path, stamp: dict[str, Any]) -> bool:
+    try:
+        return bool(json.loads((target / _STAMP).read_text(encoding="utf-8")) == stamp)
     except (OSError, ValueError):
-        pass
+        return False
+
+
+def _generate(cache_dir: Path, target: Path, stamp: dict[str, Any], end: datetime) -> None:
+    from qrunner.engine.store.sample import generate_sample
+
     # Generate beside the target and swap, so that a concurrent run never sees half a dataset.
     fresh = cache_dir / f"sample-data.{uuid.uuid4().hex}"
     generate_sample(fresh, days=SAMPLE_DAYS, seed=SAMPLE_SEED, end=end)
@@ -64,7 +79,6 @@ def ensure_sample_data(cache_dir: Path, at: datetime) -> tuple[Path, bool]:
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    return target, True
 
 
 class LocalBackend:

@@ -6,6 +6,12 @@ the table lacks is added (its older rows have no value), a column whose types di
 widened the way a cold load unifies parts (DOUBLE when both are numeric, else VARCHAR), an
 attribute spelled in other letter case is the same column (renamed to its all-lower-case
 spelling when the new file gives one, as a cold load names it). The other files are not read.
+
+One case cannot be appended: a column DuckDB typed DATE, TIME or TIMESTAMP (strings it read as
+dates) on one side and otherwise on the other. A cold load would keep the strings as written
+(``2024-03-15T10:00:00``); widening the loaded dates to text would print them DuckDB's way
+(``2024-03-15 10:00:00``), and a search for the written value would no longer match. The
+dataset is reloaded instead (:class:`NotAppendable`).
 """
 
 from __future__ import annotations
@@ -21,12 +27,28 @@ def _schema(con: Any, table: str) -> dict[str, str]:
     return {str(name): str(duck_type) for name, duck_type in rows}
 
 
+class NotAppendable(Exception):
+    """Appending would answer otherwise than a cold load of the same files: reload."""
+
+
+def _is_temporal(duck_type: str) -> bool:
+    return duck_type.startswith(("DATE", "TIME"))
+
+
 def append_table(con: Any, table: str, part: str) -> None:
-    """Insert every row of ``part`` into ``table``, widening ``table`` as needed; drop ``part``."""
+    """Insert every row of ``part`` into ``table``, widening ``table`` as needed; drop ``part``.
+    :class:`NotAppendable` (before any change) when a date column would have to change type."""
     have = _schema(con, table)
     by_key = {name.lower(): name for name in have}
+    added = _schema(con, part)
+    for column, duck_type in added.items():
+        existing = by_key.get(column.lower())
+        if existing is None or have[existing] == duck_type:
+            continue
+        if _is_temporal(have[existing]) or _is_temporal(duck_type):
+            raise NotAppendable(f"{column}: {have[existing]} and {duck_type}")
     selects: dict[str, str] = {}
-    for column, duck_type in _schema(con, part).items():
+    for column, duck_type in added.items():
         existing = by_key.get(column.lower())
         if existing is None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {quote_ident(column)} {duck_type}")

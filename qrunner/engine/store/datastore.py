@@ -21,6 +21,8 @@ attribute first met on any line of any file is a column.
 Bad data never stops a run: a file DuckDB rejects is re-read line by line in Python
 (:mod:`qrunner.engine.store.jsonlines`) and every problem becomes a :class:`DataWarning`.
 Queries take their own cursor (:meth:`LocalStore.cursor`); loading is serialised by a lock.
+Processes running at once on one cache share it as :mod:`.cache_file` says: the first one to
+open it keeps it, the others load into memory for their run.
 """
 
 from __future__ import annotations
@@ -126,6 +128,8 @@ class LocalStore:
     def _connect(self) -> Any:
         import duckdb
 
+        from qrunner.engine.store.cache_file import CacheInUse, open_cache
+
         if self._con is not None:
             return self._con
         config: dict[str, str | bool | int | float | list[str]] = {
@@ -133,14 +137,12 @@ class LocalStore:
         }
         path = self.database_path
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                con = duckdb.connect(str(path), config=config)
-            except duckdb.IOException as e:
-                if "lock" in str(e).lower():
-                    raise
-                path.unlink(missing_ok=True)  # unreadable cache (another DuckDB version): rebuild
-                con = duckdb.connect(str(path), config=config)
+            con = open_cache(path, config)
+        except CacheInUse:
+            self.notices.append(
+                f"local cache {path} is in use by another process; loading into memory for this run"
+            )
+            con = duckdb.connect(":memory:", config=config)
         except (duckdb.Error, OSError) as e:
             self.notices.append(f"local cache {path} unavailable ({e}); loading into memory")
             con = duckdb.connect(":memory:", config=config)
@@ -251,12 +253,16 @@ class LocalStore:
         caller reloads the dataset instead)."""
         import duckdb
 
+        from qrunner.engine.store.append import NotAppendable
+
         old = _stored_warnings(con, name)
         try:
             return old + self._append(con, name, table, added, manifest, len(old))
-        except duckdb.Error:
+        except (duckdb.Error, NotAppendable):
             with contextlib.suppress(duckdb.Error):
                 con.execute("ROLLBACK")
+            with contextlib.suppress(duckdb.Error):
+                con.execute(f"DROP TABLE IF EXISTS {table}__added")
             return None
 
     def _append(

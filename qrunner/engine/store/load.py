@@ -28,8 +28,8 @@ from qrunner.engine.store.columns import (
 )
 from qrunner.engine.store.jsonlines import clean_json_lines, first_bad_timestamp_line
 from qrunner.engine.store.names import unusable_name
+from qrunner.engine.store.readers import Schema, has_dates, read_json, read_parquet
 from qrunner.engine.store.staging import literal_paths, original_path, write_junit
-from qrunner.limits import MAX_RECORD_DEPTH
 
 _NUMERIC_IDS = {
     "tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint",
@@ -43,36 +43,6 @@ _NUMERIC_TYPES = {
 
 class _Unclean(Exception):
     """Attributes of mixed JSON types: DuckDB typed them JSON, so the careful path is needed."""
-
-
-def _read_json(files: list[Path], typed: Any = None) -> str:
-    """Every line of every file is sampled (``sample_size=-1``): an attribute first met on
-    line 150,000 is a column like the others. Levels deeper than a record may be are typed
-    JSON, which sends the file to the careful path, where such records are skipped.
-
-    ``typed`` (a relation over the same files) gives the columns read, so that the statement
-    that loads does not infer the schema a second time."""
-    paths = ", ".join(quote_literal(str(p)) for p in files)
-    if typed is not None:
-        columns = ", ".join(
-            f"{quote_literal(name)}: {quote_literal(str(duck_type))}"
-            for name, duck_type in zip(typed.columns, typed.types, strict=True)
-            if name != FILE_COLUMN
-        )
-        return (
-            f"read_json([{paths}], format='newline_delimited', records=true, "
-            f"filename={quote_literal(FILE_COLUMN)}, columns={{{columns}}})"
-        )
-    return (
-        f"read_json([{paths}], format='newline_delimited', records=true, union_by_name=true, "
-        f"filename={quote_literal(FILE_COLUMN)}, map_inference_threshold=-1, "
-        f"sample_size=-1, maximum_depth={MAX_RECORD_DEPTH})"
-    )
-
-
-def _read_parquet(files: list[Path]) -> str:
-    paths = ", ".join(quote_literal(str(p)) for p in files)
-    return f"read_parquet([{paths}], union_by_name=true, filename={quote_literal(FILE_COLUMN)})"
 
 
 def _time_expression(expr: str, type_name: str) -> str:
@@ -153,14 +123,17 @@ def _create_part(
     source: str,
     *,
     renamed_ok: bool = False,
-    typed: Callable[[Any], str] | None = None,
+    typed: Callable[[Schema], str] | None = None,
 ) -> None:
-    """``source`` read into the table ``part``, flattened; ``typed`` turns the relation read
-    (its schema) into the source to load from, when that is cheaper than ``source`` again."""
+    """``source`` read into the table ``part``, flattened; ``typed`` turns the schema read
+    into the source to load from, when that is cheaper than ``source`` again."""
+    # Taken once, as plain data: DuckDB binds a relation again (for JSON, infers the schema
+    # from every line again) when it is asked its columns after any catalog change.
     relation = con.sql(f"SELECT * FROM {source}")
+    schema: Schema = list(zip(relation.columns, relation.types, strict=True))
     selected: dict[str, list[tuple[str, str]]] = {}
     time_sql = "CAST(NULL AS BIGINT)"
-    for name, duck_type in zip(relation.columns, relation.types, strict=True):
+    for name, duck_type in schema:
         if name == "timestamp":
             time_sql = _time_expression(quote_ident(name), str(duck_type))
         elif name != FILE_COLUMN:
@@ -180,10 +153,30 @@ def _create_part(
         for names, exprs in merged.values()
     ]
     columns += [f"{time_sql} AS {TIME_COLUMN}", quote_ident(FILE_COLUMN)]
+    select = f"SELECT {', '.join(columns)} FROM"
     con.execute(f"DROP TABLE IF EXISTS {part}")
-    loaded = typed(relation) if typed is not None else source
-    con.execute(f"CREATE TABLE {part} AS SELECT {', '.join(columns)} FROM {loaded}")
+    if typed is None:
+        con.execute(f"CREATE TABLE {part} AS {select} {source}")
+    else:
+        _create_typed(con, part, select, typed(schema), source, schema)
     _normalize_integers(con, part)
+
+
+def _create_typed(
+    con: Any, part: str, select: str, typed: str, source: str, schema: Schema
+) -> None:
+    """Load from ``typed`` (no second inference); from ``source`` when that fails on strings
+    DuckDB read as dates or times in a format it detected (``15-03-2024 10:00:00``): the
+    column types do not carry the format, and the inference would otherwise drop the file."""
+    import duckdb
+
+    try:
+        con.execute(f"CREATE TABLE {part} AS {select} {typed}")
+    except duckdb.Error:
+        if not has_dates(schema):
+            raise
+        con.execute(f"DROP TABLE IF EXISTS {part}")
+        con.execute(f"CREATE TABLE {part} AS {select} {source}")
 
 
 _SMALL_INTEGERS = {"TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT", "UINTEGER"}
@@ -212,9 +205,9 @@ def _try_json_part(con: Any, part: str, files: list[Path], *, renamed_ok: bool =
     return _try_part(
         con,
         part,
-        _read_json(files),
+        read_json(files),
         renamed_ok=renamed_ok,
-        typed=lambda relation: _read_json(files, relation),
+        typed=lambda schema: read_json(files, schema),
     )
 
 
@@ -224,7 +217,7 @@ def _try_part(
     source: str,
     *,
     renamed_ok: bool = False,
-    typed: Callable[[Any], str] | None = None,
+    typed: Callable[[Schema], str] | None = None,
 ) -> bool:
     import duckdb
 
@@ -275,13 +268,13 @@ def _load_parquet(
     import duckdb
 
     part = name_part()
-    if _try_part(con, part, _read_parquet(files)):
+    if _try_part(con, part, read_parquet(files)):
         return [part]
     parts = []
     for path in files:
         part = name_part()
         try:  # one file's columns are its own: a rename needs two files
-            _create_part(con, part, _read_parquet([path]), renamed_ok=True)
+            _create_part(con, part, read_parquet([path]), renamed_ok=True)
             parts.append(part)
         except (duckdb.Error, _Unclean) as e:
             con.execute(f"DROP TABLE IF EXISTS {part}")
@@ -333,6 +326,13 @@ def _combine(con: Any, target: str, parts: list[str]) -> None:
         con.execute(f"DROP TABLE {part}")
 
 
+def _empty(path: Path) -> bool:
+    try:
+        return path.stat().st_size == 0
+    except OSError:
+        return False  # the reader says what is wrong with it
+
+
 def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[DataWarning]:
     """Load ``files`` into the new table ``target``; return the data warnings."""
     counter = itertools.count()
@@ -343,7 +343,9 @@ def load_parts(con: Any, target: str, files: list[Path], staging: Path) -> list[
     warnings: list[DataWarning] = []
     originals: dict[str, str] = {}
     files = literal_paths(files, staging, originals)
-    json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES)]
+    # An empty file holds no event, and DuckDB refuses it among others ("expected records"),
+    # which would send every file of the dataset down the one-by-one path.
+    json_files = [p for p in files if p.name.endswith(JSON_SUFFIXES) and not _empty(p)]
     json_files += write_junit(
         [p for p in files if p.suffix == ".xml"], staging, warnings, originals
     )

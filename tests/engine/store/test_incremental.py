@@ -145,6 +145,26 @@ def test_flakiness_and_warnings_after_an_append_are_a_cold_loads(tmp_path: Path)
     reopened.close()
 
 
+def test_an_added_file_that_turns_dates_into_text_reloads_and_keeps_what_was_written(
+    tmp_path: Path,
+) -> None:
+    """DuckDB types "2024-03-15T10:00:00" as a TIMESTAMP in a file of dates, as text beside
+    "soon". Appending widened the loaded dates to text DuckDB's way ("2024-03-15 10:00:00"),
+    so a search for the value as written matched after a cold load only."""
+    data = tmp_path / "data"
+    write(data / "ci_tests" / "a.jsonl", [event(1, started="2024-03-15T10:00:00")])
+    store = LocalStore(data, tmp_path / "cache")
+    store.dataset("ci_tests")
+    store.close()
+    write(data / "ci_tests" / "b.jsonl", [event(2, started="soon")])
+    grown = LocalStore(data, tmp_path / "cache")
+    try:
+        assert snapshot(grown, "ci_tests") == cold(data, tmp_path / "cold")
+        assert grown.loads == ["ci_tests"] and grown.appends == []
+    finally:
+        grown.close()
+
+
 # --- the property ---------------------------------------------------------------------------
 
 # No path is a prefix of another: an attribute is an object in every event or in none.
@@ -154,6 +174,10 @@ VALUES = {
     "int": st.integers(-(10**6), 10**6),
     "str": st.text("abcXYZ é-_:*", max_size=6),
     "bool": st.booleans(),
+    # DuckDB reads strings like these as TIMESTAMP, unless another value of the file is not
+    # (one format: "2024-03-15T10:00:00" beside "2024-03-16 08:30:00" is another matter, see
+    # the README's local engine section)
+    "date": st.sampled_from(["2024-03-15T10:00:00", "2024-03-16T08:30:00", "soon"]),
 }
 
 

@@ -91,6 +91,22 @@ def test_an_attribute_only_in_the_last_of_many_files_is_counted(
     assert found == 1 and result.exit_code == 1, str(result)
 
 
+@pytest.mark.parametrize("started", ["15-03-2024 10:00:00", "2024-03-15", "03/15/2024"])
+def test_an_attribute_holding_dates_in_any_format_loads_its_file(
+    started: str, run_cli: Any, tmp_path: Path
+) -> None:
+    """DuckDB reads "15-03-2024 10:00:00" as a TIMESTAMP in the format it detected; loading
+    with the inferred column types alone (formats lost) made every line fail to parse, and the
+    whole file was dropped ("cannot load even after cleaning")."""
+    data = tmp_path / "data" / "ci_tests"
+    data.mkdir(parents=True)
+    failing = line(2, started=started).replace('"pass"', '"fail"')
+    (data / "f.jsonl").write_text("\n".join([line(1, started=started), failing]) + "\n")
+    found, result = counted(run_cli, gate(tmp_path / "specs", "@test.status:fail"), data.parent)
+    assert found == 1 and result.exit_code == 1, str(result)
+    assert "cannot load" not in result.stderr, str(result)
+
+
 def deep(levels: int) -> str:
     return f'{{"timestamp": {BASE_MS}, "a": ' + '{"b": ' * levels + "1" + "}" * levels + "}"
 
