@@ -1,4 +1,5 @@
-"""The frame the notification fakes share: a threaded HTTP/1.1 server on 127.0.0.1.
+"""The frame the notification fakes share: a threaded HTTP/1.1 server on 127.0.0.1 (its
+lifecycle, :class:`Served`, is the Datadog/Tekton emulator's too).
 
 Each fake (:mod:`~qrunner.emulator.fake_github`, :mod:`~qrunner.emulator.fake_slack`,
 :mod:`~qrunner.emulator.fake_webhook`) subclasses :class:`LoopbackServer`, names its fault
@@ -104,18 +105,65 @@ class Recorded:
         return json.loads(self.body.decode("utf-8"))
 
 
-class _Server(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose clients may go away (timeouts, resets) without a word."""
+
     daemon_threads = True
-    fake: LoopbackServer
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away is normal here (timeouts, resets): stay quiet."""
+        """A client that went away is normal here: stay quiet."""
 
 
-class LoopbackServer:
+class Served:
+    """A server answering on a daemon thread, for every emulated service (the Datadog/Tekton
+    emulator and the notification fakes): ``with X() as x:`` or ``start()``/``stop()``;
+    ``x.url``. Subclasses set ``_server``, ``stopping`` and ``_thread`` in ``__init__``."""
+
+    poll_seconds: ClassVar[float] = 0.5  # how soon serve_forever notices a shutdown
+    _server: QuietServer
+    stopping: threading.Event
+    _thread: threading.Thread | None
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> str:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(self.poll_seconds,), daemon=True
+        )
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._released()
+
+    def _released(self) -> None:
+        """Once the server has stopped: what a subclass holds besides it."""
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Server(QuietServer):
+    fake: LoopbackServer
+
+
+class LoopbackServer(Served):
     """Base of the fakes: ``with Fake() as fake:`` or ``start()``/``stop()``; ``fake.url``."""
 
     endpoint: ClassVar[str] = "loopback"
+    poll_seconds: ClassVar[float] = 0.05
 
     def __init__(
         self, *, host: str = "127.0.0.1", port: int = 0, faults: FaultScript | None = None
@@ -136,11 +184,6 @@ class LoopbackServer:
         return {}
 
     @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    @property
     def requests(self) -> list[Recorded]:
         with self.lock:
             return list(self._requests)
@@ -153,27 +196,6 @@ class LoopbackServer:
                 for r in self._requests
                 if method in (None, r.method) and r.path.startswith(path_prefix)
             )
-
-    def start(self) -> str:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
-        self._thread.start()
-        return self.url
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     def _handle(self, handler: _Handler) -> None:
         arrived = time.monotonic()

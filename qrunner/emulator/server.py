@@ -21,12 +21,13 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from qrunner.emulator.faults import Fault, FaultScript, act_out, alter_answer, error_body, send
+from qrunner.emulator.loopback import QuietServer, Served
 from qrunner.sources import PRODUCT_ANALYTICS_PATH, SOURCES
 
 # (source name, request) → (HTTP status, JSON body)
@@ -112,15 +113,11 @@ class LocalAnswerer:
         self._loop.close()
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(QuietServer):
     emulator: Emulator
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away is normal here (timeouts, resets): stay quiet."""
 
-
-class Emulator:
+class Emulator(Served):
     """Start with ``with Emulator(...) as emu:`` or :func:`running_emulator`; ``emu.url``."""
 
     def __init__(
@@ -149,11 +146,6 @@ class Emulator:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
     def count(self, endpoint: str | None = None) -> int:
         """Requests that reached the server, for one endpoint or all."""
         with self._lock:
@@ -163,26 +155,9 @@ class Emulator:
         with self._lock:
             self.requests.append(request)
 
-    def start(self) -> str:
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self.url
-
-    def stop(self) -> None:
-        self.stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join()
+    def _released(self) -> None:
         if self._local is not None:
             self._local.close()
-
-    def __enter__(self) -> Emulator:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 @contextlib.contextmanager
