@@ -162,6 +162,14 @@ def test_a_webhook_500_is_retried(hook: WebhookFake) -> None:
     assert len(hook.deliveries) == 1
 
 
+@pytest.mark.parametrize("status", [204, 301, 302, 304])
+def test_only_a_2xx_counts_as_sent(hook: WebhookFake, status: int) -> None:
+    """A redirect (a moved receiver, a login page) is never taken for a delivery."""
+    hook.faults.add(Fault("status", endpoint="webhook", status=status))
+    [delivery] = deliver(webhook_channel(hook.hook_url), envelope(event(EventKind.FIRING)))
+    assert (delivery.outcome is Outcome.SENT) == (status == 204), delivery
+
+
 def test_a_webhook_down_for_the_whole_budget_fails_within_it(hook: WebhookFake) -> None:
     hook.faults.add(Fault("rate_limited", endpoint="webhook", retry_after="5"))
     started = time.monotonic()
