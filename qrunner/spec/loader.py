@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,12 +170,17 @@ def validate_model(doc: YamlDocument) -> tuple[Any, list[Diagnostic]]:
     try:
         return QuerySpec.model_validate(doc.data), []
     except ValidationError as e:
-        return None, [_diagnostic_from_pydantic(doc, err) for err in e.errors()]
+        errors = one_error_per_union(doc.data, e.errors())
+        return None, [_diagnostic_from_pydantic(doc, err) for err in errors]
 
 
 def _model_fields_at(loc: tuple[Any, ...]) -> list[str]:
-    from qrunner.spec.model import CheckSpec, QuerySpec, ScheduleSpec
+    from qrunner.spec.model import CheckSpec, NotifySpec, QuerySpec, ScheduleSpec
 
+    if (loc[:1] == ("notify",) and len(loc) == 2) or (
+        loc[:1] == ("checks",) and loc[2:3] == ("notify",)
+    ):
+        return [f.alias or name for name, f in NotifySpec.model_fields.items()]
     if loc[:1] == ("checks",) and len(loc) == 3:
         return list(CheckSpec.model_fields)
     if loc[:1] == ("schedule",) and len(loc) == 2:
@@ -184,10 +190,101 @@ def _model_fields_at(loc: tuple[Any, ...]) -> list[str]:
     return []
 
 
+# How pydantic names a union's branch in an error's ``loc``: a model class, a parametrized type
+# (``literal[False]``, ``list[union[str,float]]``), or a plain one.
+_BRANCH = re.compile(r"^(?:[A-Z]\w*|[\w-]+\[.*\]|str|int|float|bool|none)$")
+_BRANCH_WORDS = {
+    "str": "a string",
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+}
+
+
+def one_error_per_union(data: Any, errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """pydantic reports every branch of a union (``notify: NotifySpec | false``, ``fail: str |
+    number | list``) apart, with the branch's type in ``loc``. The user wrote one value: keep the
+    errors of the branch its shape chose, at the value's own path; a value whose shape no branch
+    takes is one error naming what would be. Nested unions are unwound one level per pass."""
+    found = [dict(err, loc=tuple(err["loc"])) for err in errors]
+    for _ in range(4):
+        unions: dict[tuple[Any, ...], list[tuple[str, dict[str, Any]]]] = {}
+        kept: list[dict[str, Any]] = []
+        for err in found:
+            split = _branch_in(data, err["loc"])
+            if split is None:
+                kept.append(err)
+            else:
+                at, branch, rest = split
+                unions.setdefault(at, []).append((branch, dict(err, loc=at + rest)))
+        if not unions:
+            return kept
+        for at, branches in unions.items():
+            value = _value_at(data, at)
+            chosen = [err for branch, err in branches if _shape_fits(branch, value)]
+            if chosen:
+                kept.extend(chosen)
+                continue
+            words = list(dict.fromkeys(_branch_word(branch) for branch, _ in branches))
+            expected = " or ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
+            kept.append({"type": "union_shape", "loc": at, "input": value, "msg": expected})
+        found = kept
+    return found
+
+
+def _branch_in(
+    data: Any, loc: tuple[Any, ...]
+) -> tuple[tuple[Any, ...], str, tuple[Any, ...]] | None:
+    node = data
+    for i, segment in enumerate(loc):
+        if (isinstance(node, dict) and segment in node) or (
+            isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
+        ):
+            node = node[segment]
+        elif isinstance(segment, str) and _BRANCH.match(segment):
+            return loc[:i], segment, loc[i + 1 :]
+        else:
+            return None
+    return None
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    for segment in loc:
+        data = data[segment]
+    return data
+
+
+def _shape_fits(branch: str, value: Any) -> bool:
+    """Whether ``value``'s shape is the branch's (a literal never fits: its error says only that
+    the value is not the literal, when what the user missed is the other shapes)."""
+    if branch[0].isupper() or branch.startswith("dict["):
+        return isinstance(value, dict)
+    if branch.startswith("list["):
+        return isinstance(value, list)
+    if branch == "str":
+        return isinstance(value, str)
+    if branch in ("float", "int"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return branch == "bool" and isinstance(value, bool)
+
+
+def _branch_word(branch: str) -> str:
+    if branch[0].isupper() or branch.startswith("dict["):
+        return "a mapping"
+    if branch.startswith("list["):
+        return "a list"
+    if branch.startswith("literal["):
+        return branch[len("literal[") : -1].replace("False", "false").replace("True", "true")
+    return _BRANCH_WORDS.get(branch, branch)
+
+
 def _diagnostic_from_pydantic(doc: YamlDocument, err: Any) -> Diagnostic:
     loc = tuple(err["loc"])
     pointer = format_pointer(loc)
     kind = err["type"]
+    if kind == "union_shape":
+        message = f"expected {err['msg']}, got {_describe(err['input'])}"
+        return Diagnostic(doc.locate(loc), message, pointer)
     if kind == "extra_forbidden":
         key = str(loc[-1])
         message = f"unknown field '{key}'"
